@@ -1,0 +1,138 @@
+/**
+ * An SQS-compatible server embedded in the current process, for development and tests.
+ *
+ * It is fauxqs listening on 127.0.0.1 only, with the error codes real SQS sends and queue URLs
+ * that point back at the server itself (`http://127.0.0.1:PORT/000000000000/NAME`).
+ */
+import { buildApp, makePersistence, makeStores } from "./fauxqsInternals.ts"
+import { realQueryErrorHeader } from "./sqsErrorCodes.ts"
+
+export const LOOPBACK = "127.0.0.1"
+export const DEFAULT_PORT = 4566
+export const ACCOUNT_ID = "000000000000"
+export const REGION = "us-east-1"
+
+/** A queue to create when the server starts. */
+export interface QueueSpec {
+  readonly name: string
+  readonly attributes?: Readonly<Record<string, string>>
+  /** Creates `<name>-dlq` (or `<name>-dlq.fifo`) and a redrive policy to it. */
+  readonly deadLetter?: { readonly maxReceiveCount: number }
+}
+
+export interface StartOptions {
+  /** Port on 127.0.0.1; 0 (the default) picks a free one. */
+  readonly port?: number
+  /** Directory where queues and messages persist across restarts (SQLite). */
+  readonly dataDir?: string
+  readonly queues?: ReadonlyArray<QueueSpec>
+}
+
+export interface CreatedQueue {
+  readonly name: string
+  readonly url: string
+  readonly arn: string
+}
+
+export interface LocalSqsServer {
+  /** `http://127.0.0.1:PORT`: give it to the SQS client as its endpoint. */
+  readonly endpoint: string
+  readonly port: number
+  readonly region: string
+  /** Creates a queue (and its dead-letter queue when asked); a no-op for an existing one. */
+  createQueue(spec: QueueSpec): CreatedQueue
+  /** Deletes a queue by name; a no-op when it does not exist. */
+  deleteQueue(name: string): void
+  /** Counts of a queue's messages, read without changing them. */
+  inspect(name: string): { readonly ready: number; readonly delayed: number; readonly inFlight: number } | undefined
+  /** Removes every message, keeping the queues. */
+  reset(): void
+  /** Removes every queue and message. */
+  purgeAll(): void
+  stop(): Promise<void>
+}
+
+const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${name}`
+
+const deadLetterName = (name: string) =>
+  name.endsWith(".fifo") ? `${name.slice(0, -".fifo".length)}-dlq.fifo` : `${name}-dlq`
+
+/** Starts a local SQS on 127.0.0.1. */
+export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
+  const stores = makeStores()
+  // An empty host makes fauxqs build queue URLs from the request's own Host header.
+  stores.sqsStore.host = ""
+  stores.sqsStore.region = REGION
+  const persistence = options.dataDir === undefined ? undefined : makePersistence(options.dataDir)
+  if (persistence !== undefined) {
+    persistence.load(stores.sqsStore, stores.snsStore, stores.s3Store)
+    stores.sqsStore.persistence = persistence
+    stores.snsStore.persistence = persistence
+    stores.s3Store.persistence = persistence
+    for (const queue of stores.sqsStore.allQueues()) queue.persistence = persistence
+  }
+
+  const app = buildApp({ logger: false, defaultRegion: REGION, stores })
+  app.addHook("onSend", (_request: unknown, reply: any, payload: unknown, done: any) => {
+    const header = reply.getHeader("x-amzn-query-error")
+    if (typeof header === "string") reply.header("x-amzn-query-error", realQueryErrorHeader(header))
+    done(null, payload)
+  })
+  if (persistence !== undefined) app.addHook("preClose", (done: () => void) => (persistence.close(), done()))
+
+  return app.listen({ host: LOOPBACK, port: options.port ?? 0 }).then(() => {
+    const port = (app.server.address() as { port: number }).port
+    const endpoint = `http://${LOOPBACK}:${port}`
+    const queueUrl = (name: string) => `${endpoint}/${ACCOUNT_ID}/${name}`
+
+    const createOne = (name: string, attributes: Readonly<Record<string, string>> = {}): CreatedQueue => {
+      const url = queueUrl(name)
+      const arn = queueArn(name)
+      if (stores.sqsStore.getQueueByArn(arn) === undefined) {
+        const fifo = name.endsWith(".fifo") ? { FifoQueue: "true" } : {}
+        stores.sqsStore.createQueue(name, url, arn, { ...fifo, ...attributes }, {})
+      }
+      return { name, url, arn }
+    }
+
+    const server: LocalSqsServer = {
+      endpoint,
+      port,
+      region: REGION,
+      createQueue: (spec) => {
+        if (spec.deadLetter === undefined) return createOne(spec.name, spec.attributes)
+        const dlq = createOne(deadLetterName(spec.name))
+        const redrivePolicy = JSON.stringify({
+          deadLetterTargetArn: dlq.arn,
+          maxReceiveCount: spec.deadLetter.maxReceiveCount
+        })
+        return createOne(spec.name, { ...spec.attributes, RedrivePolicy: redrivePolicy })
+      },
+      deleteQueue: (name) => {
+        const queue = stores.sqsStore.getQueueByArn(queueArn(name))
+        if (queue !== undefined) stores.sqsStore.deleteQueue(queue.url)
+      },
+      inspect: (name) => {
+        const queue = stores.sqsStore.getQueueByArn(queueArn(name))
+        if (queue === undefined) return undefined
+        const inspected = stores.sqsStore.inspectQueue(name)
+        return {
+          ready: inspected.messages.ready.length,
+          delayed: inspected.messages.delayed.length,
+          inFlight: inspected.messages.inflight.length
+        }
+      },
+      reset: () => {
+        stores.sqsStore.clearMessages()
+        persistence?.clearMessagesAndObjects()
+      },
+      purgeAll: () => {
+        stores.sqsStore.purgeAll()
+        persistence?.purgeAll()
+      },
+      stop: () => app.close()
+    }
+    for (const spec of options.queues ?? []) server.createQueue(spec)
+    return server
+  })
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * `pnpm local-sqs`: a local SQS on 127.0.0.1 for development, with the lab's queues.
+ */
+import { parseArgs } from "node:util"
+import { BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
+import { DEFAULT_PORT, start } from "./LocalSqs.ts"
+
+const usage = `Usage: local-sqs [--port N] [--data-dir DIR]
+
+Runs an SQS-compatible server on 127.0.0.1 with the queues BackgroundCheckApp and
+BackgroundCheckApp-dlq. Stop it with Ctrl-C.
+
+  --port N          port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
+  --data-dir DIR    keep queues and messages in DIR across restarts
+  -h, --help        show this help`
+
+const fail = (message: string): never => {
+  process.stderr.write(`local-sqs: ${message}\n`)
+  process.exit(2)
+}
+
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: "string" },
+        "data-dir": { type: "string" },
+        help: { type: "boolean", short: "h" }
+      }
+    }).values
+  } catch (error) {
+    return fail(`${(error as Error).message} (see --help)`)
+  }
+})()
+
+if (parsed.help) {
+  process.stdout.write(`${usage}\n`)
+  process.exit(0)
+}
+
+const port = parsed.port === undefined ? DEFAULT_PORT : Number(parsed.port)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  fail(`--port must be an integer from 0 to 65535, got "${parsed.port}"`)
+}
+
+start({ port, ...(parsed["data-dir"] ? { dataDir: parsed["data-dir"] } : {}), queues: BACKGROUND_CHECK_QUEUES }).then(
+  (server) => {
+    process.stdout.write(`local SQS listening on ${server.endpoint} (region ${server.region})\n`)
+    for (const spec of BACKGROUND_CHECK_QUEUES) {
+      process.stdout.write(`  queue ${server.createQueue(spec).url}\n`)
+    }
+    const stop = () => server.stop().then(() => process.exit(0))
+    process.once("SIGINT", stop)
+    process.once("SIGTERM", stop)
+  },
+  (error: NodeJS.ErrnoException) =>
+    fail(
+      error.code === "EADDRINUSE"
+        ? `port ${port} is already in use on 127.0.0.1: stop what runs there or pass --port`
+        : error.message
+    )
+)

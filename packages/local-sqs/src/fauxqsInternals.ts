@@ -1,0 +1,49 @@
+/**
+ * fauxqs's public entry point only offers `startFauxqs`, which binds 0.0.0.0 and names queues
+ * after an unresolvable `sqs.<region>.localhost` host. To listen on loopback only, hand out
+ * resolvable queue URLs and still persist to a data directory, we assemble the server from the
+ * same parts `startFauxqs` uses. They are not in fauxqs's `exports` map, so they are loaded by
+ * file URL next to its resolved entry point; the version is pinned in the workspace catalog.
+ */
+const entry = import.meta.resolve("fauxqs")
+const load = (path: string): Promise<any> => import(new URL(path, entry).href)
+
+const [app, sqs, sns, s3, persistence] = await Promise.all([
+  import("fauxqs"),
+  load("./sqs/sqsStore.js"),
+  load("./sns/snsStore.js"),
+  load("./s3/s3Store.js"),
+  load("./persistence.js")
+])
+
+/** fauxqs's own `buildApp`, typed loosely: our stores come from its internal modules. */
+export const buildApp: (options: Record<string, unknown>) => ReturnType<typeof app.buildApp> = app.buildApp as any
+
+export interface SqsStoreLike {
+  host: string
+  region: string
+  persistence?: unknown
+  allQueues(): Iterable<{ persistence?: unknown }>
+  getQueueByArn(arn: string): { url: string } | undefined
+  createQueue(name: string, url: string, arn: string, attributes: object, tags: object): unknown
+  deleteQueue(url: string): void
+  inspectQueue(name: string): { messages: { ready: unknown[]; delayed: unknown[]; inflight: unknown[] } }
+  clearMessages(): void
+  purgeAll(): void
+}
+
+export interface PersistenceManagerLike {
+  load(sqsStore: unknown, snsStore: unknown, s3Store: unknown): void
+  clearMessagesAndObjects(): void
+  purgeAll(): void
+  close(): void
+}
+
+export const makeStores = (): { sqsStore: SqsStoreLike; snsStore: any; s3Store: any } => ({
+  sqsStore: new sqs.SqsStore(),
+  snsStore: new sns.SnsStore(),
+  s3Store: new s3.S3Store()
+})
+
+export const makePersistence = (dataDir: string): PersistenceManagerLike =>
+  new persistence.PersistenceManager(dataDir)

@@ -1,0 +1,199 @@
+/**
+ * A message to send, and the checks SQS would make on it, done before anything is sent.
+ *
+ * @since 0.1.0
+ */
+import type { MessageAttributeValue, SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs"
+import { Duration, Schema } from "effect"
+import type { Queue } from "./Queues.ts"
+
+/**
+ * A message attribute: a string, a number, bytes, or an explicit SQS data type
+ * (`String`, `Number`, `Binary`, optionally with a custom label such as `Number.int`).
+ *
+ * @category models
+ */
+export type AttributeValue =
+  | string
+  | number
+  | Uint8Array
+  | { readonly dataType: string; readonly value: string | Uint8Array }
+
+/**
+ * @category models
+ */
+export interface OutgoingMessage {
+  readonly body: string
+  /** At most 10. */
+  readonly attributes?: Readonly<Record<string, AttributeValue>> | undefined
+  /** Required on FIFO queues; on standard queues it marks a tenant of a fair queue. */
+  readonly groupId?: string | undefined
+  /** FIFO only; required unless the queue has content-based deduplication. */
+  readonly deduplicationId?: string | undefined
+  /** Standard queues only; at most 15 minutes. */
+  readonly delay?: Duration.Input | undefined
+}
+
+/**
+ * A message SQS would reject, caught before sending.
+ *
+ * @category errors
+ */
+export class InvalidMessage extends Schema.TaggedError<InvalidMessage>()("InvalidMessage", {
+  message: Schema.String
+}) {}
+
+/**
+ * @category constants
+ */
+export const MAX_ATTRIBUTES = 10
+
+/**
+ * @category constants
+ */
+export const MAX_DELAY = Duration.minutes(15)
+
+const MAX_GROUP_ID_LENGTH = 128
+/** Group and deduplication ids: alphanumerics and ASCII punctuation. */
+const ID_PATTERN = /^[\x21-\x7e]{1,128}$/
+const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/
+const RESERVED_PREFIX = /^(aws\.|amazon\.)/i
+const DATA_TYPE = /^(String|Number|Binary)(\.[A-Za-z0-9_.-]{1,250})?$/
+
+const encoder = new TextEncoder()
+
+/**
+ * The first character SQS rejects (it accepts #x9, #xA, #xD, #x20 to #xD7FF, #xE000 to #xFFFD and
+ * #x10000 to #x10FFFF), as its index in the string and code point; undefined when all are valid.
+ *
+ * @category validation
+ */
+export const findInvalidCharacter = (text: string): { index: number; codePoint: number } | undefined => {
+  let index = 0
+  for (const char of text) {
+    const codePoint = char.codePointAt(0)!
+    const valid =
+      codePoint === 0x9 ||
+      codePoint === 0xa ||
+      codePoint === 0xd ||
+      (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
+      (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
+      (codePoint >= 0x10000 && codePoint <= 0x10ffff)
+    if (!valid) return { index, codePoint }
+    index += char.length
+  }
+  return undefined
+}
+
+const hex = (codePoint: number) => `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`
+
+const toAttribute = (value: AttributeValue): MessageAttributeValue => {
+  if (typeof value === "string") return { DataType: "String", StringValue: value }
+  if (typeof value === "number") return { DataType: "Number", StringValue: String(value) }
+  if (value instanceof Uint8Array) return { DataType: "Binary", BinaryValue: value }
+  return typeof value.value === "string"
+    ? { DataType: value.dataType, StringValue: value.value }
+    : { DataType: value.dataType, BinaryValue: value.value }
+}
+
+const attributeSize = (name: string, value: MessageAttributeValue): number =>
+  encoder.encode(name).length +
+  encoder.encode(value.DataType ?? "").length +
+  (value.BinaryValue?.length ?? encoder.encode(value.StringValue ?? "").length)
+
+/**
+ * A message checked against the queue and turned into a batch entry (without its `Id`), with
+ * its size as SQS counts it (body plus attribute names, types and values).
+ *
+ * @category models
+ */
+export interface ValidatedMessage {
+  readonly entry: Omit<SendMessageBatchRequestEntry, "Id">
+  readonly size: number
+}
+
+/**
+ * Checks a message against SQS's rules and the queue's settings.
+ *
+ * @category validation
+ */
+export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessage | InvalidMessage => {
+  const fail = (message: string) => new InvalidMessage({ message })
+  if (typeof message.body !== "string" || message.body.length === 0) return fail("the body is empty")
+  const invalidChar = findInvalidCharacter(message.body)
+  if (invalidChar !== undefined) {
+    return fail(
+      `the body has a character SQS rejects (${hex(invalidChar.codePoint)} at index ${invalidChar.index}); ` +
+        "allowed are tab, newline, carriage return and Unicode from U+0020 except surrogates, U+FFFE and U+FFFF"
+    )
+  }
+
+  const names = Object.keys(message.attributes ?? {})
+  if (names.length > MAX_ATTRIBUTES) {
+    return fail(`the message has ${names.length} attributes, SQS allows at most ${MAX_ATTRIBUTES}`)
+  }
+  const attributes: Record<string, MessageAttributeValue> = {}
+  let size = encoder.encode(message.body).length
+  for (const name of names) {
+    if (!ATTRIBUTE_NAME.test(name) || RESERVED_PREFIX.test(name)) {
+      return fail(
+        `attribute name "${name}" is invalid: up to 256 letters, digits, _ - and ., ` +
+          "no leading, trailing or double period, not starting with AWS. or Amazon."
+      )
+    }
+    const attribute = toAttribute(message.attributes![name]!)
+    if (!DATA_TYPE.test(attribute.DataType ?? "")) {
+      return fail(`attribute "${name}" has data type "${attribute.DataType}"; use String, Number or Binary`)
+    }
+    if (attribute.DataType!.startsWith("Number") && !Number.isFinite(Number(attribute.StringValue))) {
+      return fail(`attribute "${name}" is of type Number but its value "${attribute.StringValue}" is not a number`)
+    }
+    if (attribute.StringValue !== undefined) {
+      const bad = findInvalidCharacter(attribute.StringValue)
+      if (bad !== undefined || attribute.StringValue.length === 0) {
+        return fail(`attribute "${name}" has an empty value or a character SQS rejects`)
+      }
+    }
+    attributes[name] = attribute
+    size += attributeSize(name, attribute)
+  }
+  if (size > queue.maximumMessageSize) {
+    return fail(
+      `the message is ${size} bytes, over the maximum of ${queue.maximumMessageSize} bytes for queue ${queue.name}`
+    )
+  }
+
+  if (queue.fifo && message.groupId === undefined) {
+    return fail(`queue ${queue.name} is FIFO: every message needs a group id`)
+  }
+  if (message.groupId !== undefined && !ID_PATTERN.test(message.groupId)) {
+    return fail(`the group id must be 1 to ${MAX_GROUP_ID_LENGTH} characters of letters, digits and punctuation`)
+  }
+  if (message.deduplicationId !== undefined) {
+    if (!queue.fifo) return fail(`a deduplication id is only valid on FIFO queues, and ${queue.name} is standard`)
+    if (!ID_PATTERN.test(message.deduplicationId)) {
+      return fail("the deduplication id must be 1 to 128 characters of letters, digits and punctuation")
+    }
+  } else if (queue.fifo && !queue.contentBasedDeduplication) {
+    return fail(`queue ${queue.name} has no content-based deduplication: every message needs a deduplication id`)
+  }
+
+  let delaySeconds: number | undefined
+  if (message.delay !== undefined) {
+    const delay = Duration.fromInputUnsafe(message.delay)
+    if (queue.fifo) return fail(`queue ${queue.name} is FIFO: per-message delays are not supported`)
+    if (Duration.isGreaterThan(delay, MAX_DELAY)) return fail("the delay is over the maximum of 15 minutes")
+    delaySeconds = Math.round(Duration.toSeconds(delay))
+  }
+
+  return {
+    size,
+    entry: {
+      MessageBody: message.body,
+      ...(names.length > 0 ? { MessageAttributes: attributes } : {}),
+      ...(message.groupId === undefined ? {} : { MessageGroupId: message.groupId }),
+      ...(message.deduplicationId === undefined ? {} : { MessageDeduplicationId: message.deduplicationId }),
+      ...(delaySeconds === undefined ? {} : { DelaySeconds: delaySeconds })
+    }
+  }
+}

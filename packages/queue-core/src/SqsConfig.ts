@@ -1,0 +1,188 @@
+/**
+ * Where SQS calls go, decided once: the only module that reads the environment.
+ *
+ * 1. An explicit endpoint wins: the option (a `--endpoint` flag), then `SQS_ENDPOINT`, then the
+ *    SDK's own `AWS_ENDPOINT_URL_SQS` and `AWS_ENDPOINT_URL`. It is always handed to the SDK
+ *    explicitly, since queue URLs from local servers may carry hosts that do not resolve.
+ * 2. Else, when an AWS region is configured (the option, `AWS_REGION`, `AWS_DEFAULT_REGION`, or
+ *    the shared config profile), real Amazon SQS with the SDK's default credential chain.
+ * 3. Else the local default `http://127.0.0.1:4566`, announced in one log line.
+ *
+ * Loopback endpoints get placeholder credentials: local servers do not check signatures, and a
+ * developer machine should not need AWS credentials to run the lab.
+ *
+ * @since 0.1.0
+ */
+import { SQSClient } from "@aws-sdk/client-sqs"
+import { Config, Effect, Option, Schema } from "effect"
+
+/**
+ * The local SQS endpoint used when nothing else is configured (`pnpm local-sqs` listens there).
+ *
+ * @category constants
+ */
+export const LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+
+/**
+ * The region used against local servers when none is configured.
+ *
+ * @category constants
+ */
+export const LOCAL_REGION = "us-east-1"
+
+/**
+ * How the endpoint was chosen.
+ *
+ * - `explicit`: an endpoint was given (option or environment).
+ * - `aws`: real Amazon SQS in a configured region.
+ * - `local`: nothing was configured; the local default.
+ *
+ * @category models
+ */
+export type Mode = "explicit" | "aws" | "local"
+
+/**
+ * The resolved connection settings.
+ *
+ * @category models
+ */
+export interface SqsSettings {
+  readonly mode: Mode
+  /** The endpoint handed to the SDK; absent for real AWS, where the SDK derives it from the region. */
+  readonly endpoint: string | undefined
+  readonly region: string
+  /** True when requests stay on this machine (placeholder credentials are used). */
+  readonly loopback: boolean
+  /** Where requests go, for messages: the endpoint URL, or `AWS SQS in <region>`. */
+  readonly location: string
+  /** What decided the endpoint, e.g. `--endpoint`, `SQS_ENDPOINT`, `AWS_REGION`. */
+  readonly source: string
+}
+
+/**
+ * Settings given in code or by flags; they take precedence over the environment.
+ *
+ * @category models
+ */
+export interface SqsOptions {
+  readonly endpoint?: string | undefined
+  readonly region?: string | undefined
+}
+
+/**
+ * An endpoint or region that cannot be used.
+ *
+ * @category errors
+ */
+export class InvalidSqsConfig extends Schema.TaggedError<InvalidSqsConfig>()("InvalidSqsConfig", {
+  message: Schema.String
+}) {}
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
+
+const isLoopback = (url: URL): boolean => LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith("127.")
+
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/
+
+const parseEndpoint = (value: string, source: string): Effect.Effect<URL, InvalidSqsConfig> => {
+  const url = URL.canParse(value) ? new URL(value) : undefined
+  return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
+    ? Effect.succeed(url)
+    : Effect.fail(
+        new InvalidSqsConfig({ message: `${source} must be an http(s) URL such as ${LOCAL_ENDPOINT}, got "${value}"` })
+      )
+}
+
+const checkRegion = (value: string, source: string): Effect.Effect<string, InvalidSqsConfig> =>
+  REGION_PATTERN.test(value)
+    ? Effect.succeed(value)
+    : Effect.fail(new InvalidSqsConfig({ message: `${source} must be an AWS region such as us-west-2, got "${value}"` }))
+
+const optionalEnv = (name: string) =>
+  Config.option(Config.String(name)).pipe(
+    Config.map(Option.filter((value) => value.trim() !== "")),
+    Config.map(Option.map((value) => ({ value: value.trim(), source: name }))),
+    Effect.mapError((error) => new InvalidSqsConfig({ message: `cannot read ${name}: ${error.message}` }))
+  )
+
+/** The first present value, in order. */
+const firstOf = <A>(candidates: ReadonlyArray<Option.Option<A>>): Option.Option<A> =>
+  candidates.find(Option.isSome) ?? Option.none()
+
+/**
+ * The region from the shared config profile (`~/.aws/config`, `AWS_PROFILE`), read by the SDK's
+ * own region provider so that it means exactly what the SDK would use.
+ */
+const profileRegion: Effect.Effect<Option.Option<string>> = Effect.acquireUseRelease(
+  Effect.sync(() => new SQSClient({})),
+  (client) => Effect.tryPromise(() => client.config.region()),
+  (client) => Effect.sync(() => client.destroy())
+).pipe(
+  Effect.map((region) => Option.fromNullishOr(region)),
+  Effect.orElseSucceed(() => Option.none<string>())
+)
+
+/**
+ * Resolves the settings from the options, then the environment, then the local default.
+ *
+ * @category constructors
+ */
+export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
+  const fromOption = (value: string | undefined, source: string) =>
+    value === undefined || value.trim() === "" ? Option.none() : Option.some({ value: value.trim(), source })
+
+  const endpointSetting = firstOf([
+    fromOption(options.endpoint, "--endpoint"),
+    yield* optionalEnv("SQS_ENDPOINT"),
+    yield* optionalEnv("AWS_ENDPOINT_URL_SQS"),
+    yield* optionalEnv("AWS_ENDPOINT_URL")
+  ])
+  const regionSetting = firstOf([
+    fromOption(options.region, "--region"),
+    yield* optionalEnv("AWS_REGION"),
+    yield* optionalEnv("AWS_DEFAULT_REGION")
+  ])
+  const configuredRegion = Option.isSome(regionSetting)
+    ? Option.some({
+        value: yield* checkRegion(regionSetting.value.value, regionSetting.value.source),
+        source: regionSetting.value.source
+      })
+    : Option.map(yield* profileRegion, (value) => ({ value, source: "the AWS config profile" }))
+
+  if (Option.isSome(endpointSetting)) {
+    const { value, source } = endpointSetting.value
+    const url = yield* parseEndpoint(value, source)
+    const endpoint = url.href.replace(/\/$/, "")
+    return {
+      mode: "explicit",
+      endpoint,
+      region: Option.getOrElse(Option.map(configuredRegion, (r) => r.value), () => LOCAL_REGION),
+      loopback: isLoopback(url),
+      location: endpoint,
+      source
+    } satisfies SqsSettings
+  }
+  if (Option.isSome(configuredRegion)) {
+    const { value, source } = configuredRegion.value
+    return {
+      mode: "aws",
+      endpoint: undefined,
+      region: value,
+      loopback: false,
+      location: `AWS SQS in ${value}`,
+      source
+    } satisfies SqsSettings
+  }
+  yield* Effect.logInfo(
+    `No SQS endpoint or AWS region configured: using the local SQS at ${LOCAL_ENDPOINT} ` +
+      "(set --endpoint / SQS_ENDPOINT, or --region / AWS_REGION for Amazon SQS)"
+  )
+  return {
+    mode: "local",
+    endpoint: LOCAL_ENDPOINT,
+    region: LOCAL_REGION,
+    loopback: true,
+    location: LOCAL_ENDPOINT,
+    source: "the local default"
+  } satisfies SqsSettings
+})

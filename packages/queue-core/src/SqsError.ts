@@ -1,0 +1,266 @@
+/**
+ * Every failure of an SQS call, as one typed error with a `reason`.
+ *
+ * The reason says what went wrong in terms a caller can act on (the queue does not exist, the
+ * endpoint cannot be reached, the request was throttled, ...) and whether trying again later can
+ * help (`isRetryable`). SDK exceptions and network errors are classified by a data table.
+ *
+ * @since 0.1.0
+ */
+import { Predicate, Schema } from "effect"
+
+/**
+ * The queue named in the request does not exist where the client looked.
+ *
+ * @category errors
+ */
+export class QueueNotFound extends Schema.TaggedError<QueueNotFound>()("QueueNotFound", {
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * Nothing answered at the endpoint (connection refused, unknown host, reset, timed out).
+ *
+ * @category errors
+ */
+export class EndpointUnreachable extends Schema.TaggedError<EndpointUnreachable>()("EndpointUnreachable", {
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * SQS asked the client to slow down (throttling, too many messages in flight).
+ *
+ * @category errors
+ */
+export class Throttled extends Schema.TaggedError<Throttled>()("Throttled", {
+  code: Schema.String,
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * SQS failed on its side (HTTP 5xx): the same request may succeed later.
+ *
+ * @category errors
+ */
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", {
+  code: Schema.String,
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * The credentials are missing, invalid or not allowed to do this.
+ *
+ * @category errors
+ */
+export class AccessDenied extends Schema.TaggedError<AccessDenied>()("AccessDenied", {
+  code: Schema.String,
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * SQS rejected the request itself (invalid parameter, body, attribute, receipt handle, ...).
+ *
+ * @category errors
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  code: Schema.String,
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * Anything the table does not know.
+ *
+ * @category errors
+ */
+export class Unknown extends Schema.TaggedError<Unknown>()("Unknown", {
+  code: Schema.String,
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return false
+  }
+}
+
+/**
+ * @category errors
+ */
+export const SqsErrorReason = Schema.Union([
+  QueueNotFound,
+  EndpointUnreachable,
+  Throttled,
+  ServiceUnavailable,
+  AccessDenied,
+  InvalidRequest,
+  Unknown
+])
+
+/**
+ * @category errors
+ */
+export type SqsErrorReason = typeof SqsErrorReason.Type
+
+/**
+ * A failed SQS call: which action, and why.
+ *
+ * @category errors
+ */
+export class SqsError extends Schema.TaggedError<SqsError>()("SqsError", {
+  action: Schema.String,
+  reason: SqsErrorReason
+}) {
+  override get message(): string {
+    return this.reason.message
+  }
+  get isRetryable(): boolean {
+    return this.reason.isRetryable
+  }
+}
+
+/** Where a request went, for messages: the endpoint URL or the AWS region. */
+export interface Target {
+  readonly location: string
+  readonly queue?: string | undefined
+}
+
+const networkCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
+const networkNames = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException"])
+
+const throttlingCodes = new Set([
+  "RequestThrottled",
+  "ThrottlingException",
+  "Throttling",
+  "KmsThrottled",
+  "KMS.ThrottlingException",
+  "OverLimit",
+  "TooManyRequestsException"
+])
+
+const accessCodes = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "InvalidSecurity",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "IncompleteSignature",
+  "MissingAuthenticationToken",
+  "KmsAccessDenied",
+  "CredentialsProviderError"
+])
+
+const queueMissingCodes = new Set(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "NonExistentQueue"])
+
+const describeNetwork = (code: string): string => {
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused"
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found"
+    case "ECONNRESET":
+    case "EPIPE":
+    case "UND_ERR_SOCKET":
+      return "connection reset"
+    default:
+      return "timed out"
+  }
+}
+
+const field = (value: unknown, key: string): unknown =>
+  Predicate.hasProperty(value, key) ? (value as Record<string, unknown>)[key] : undefined
+
+const stringField = (value: unknown, key: string): string | undefined => {
+  const found = field(value, key)
+  return Predicate.isString(found) ? found : undefined
+}
+
+/** The system error code of a network failure, looking through `cause` and aggregated errors. */
+const networkCode = (error: unknown, depth = 0): string | undefined => {
+  if (depth > 4 || !Predicate.isObject(error)) return undefined
+  const code = stringField(error, "code")
+  if (code !== undefined && networkCodes.has(code)) return code
+  const name = stringField(error, "name")
+  if (name !== undefined && networkNames.has(name)) return "ETIMEDOUT"
+  const inner = field(error, "errors")
+  if (Array.isArray(inner)) {
+    for (const each of inner) {
+      const found = networkCode(each, depth + 1)
+      if (found !== undefined) return found
+    }
+  }
+  return networkCode(field(error, "cause"), depth + 1)
+}
+
+/**
+ * Classifies anything an SQS call can throw into a reason.
+ *
+ * @category constructors
+ */
+export const classify = (error: unknown, target: Target): SqsErrorReason => {
+  const network = networkCode(error)
+  if (network !== undefined) {
+    return new EndpointUnreachable({
+      message: `cannot reach SQS at ${target.location} (${describeNetwork(network)})`
+    })
+  }
+  const code = stringField(error, "name") ?? "Error"
+  const detail = stringField(error, "message") ?? String(error)
+  const queue = target.queue === undefined ? "the queue" : `queue "${target.queue}"`
+  if (queueMissingCodes.has(code)) {
+    return new QueueNotFound({ message: `${queue} does not exist at ${target.location}` })
+  }
+  if (throttlingCodes.has(code)) {
+    return new Throttled({ code, message: `SQS throttled the request (${code}): ${detail}` })
+  }
+  if (accessCodes.has(code)) {
+    return new AccessDenied({ code, message: `access denied at ${target.location} (${code}): ${detail}` })
+  }
+  const metadata = field(error, "$metadata")
+  const status = field(metadata, "httpStatusCode")
+  const fault = stringField(error, "$fault")
+  if (fault === "server" || (Predicate.isNumber(status) && status >= 500)) {
+    return new ServiceUnavailable({ code, message: `SQS failed on its side (${code}): ${detail}` })
+  }
+  if (fault === "client") {
+    return new InvalidRequest({ code, message: `SQS rejected the request (${code}): ${detail}` })
+  }
+  return new Unknown({ code, message: `${code}: ${detail}` })
+}

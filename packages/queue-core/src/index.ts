@@ -1,0 +1,14 @@
+/**
+ * Effect services for Amazon SQS: a client with typed errors, queues by name/URL/ARN, a
+ * validating producer and a lossless long-poll consumer.
+ *
+ * @since 0.1.0
+ */
+export * as Consumer from "./Consumer.ts"
+export * as OutgoingMessage from "./OutgoingMessage.ts"
+export * as Producer from "./Producer.ts"
+export * as QueueRef from "./QueueRef.ts"
+export * as Queues from "./Queues.ts"
+export * as SqsClient from "./SqsClient.ts"
+export * as SqsConfig from "./SqsConfig.ts"
+export * as SqsError from "./SqsError.ts"

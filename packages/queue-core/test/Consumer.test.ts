@@ -1,0 +1,167 @@
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Deferred, Duration, Effect, Fiber, Ref } from "effect"
+import { Consumer, Producer } from "../src/index.ts"
+import { LocalSqs, LocalSqsServices, uniqueName } from "./fixtures.ts"
+
+/** A queue of its own, filled with `count` numbered messages. */
+const queueWith = (count: number) =>
+  Effect.gen(function* () {
+    const server = yield* LocalSqs
+    const name = uniqueName("consume")
+    server.createQueue({ name })
+    if (count > 0) {
+      yield* (yield* Producer.Producer).sendBatch(
+        name,
+        Array.from({ length: count }, (_, i) => `message ${i}`)
+      )
+    }
+    return { name, counts: () => server.inspect(name)! }
+  })
+
+/** Collects handled bodies and signals when `expected` have been handled. */
+const recorder = (expected: number) =>
+  Effect.gen(function* () {
+    const bodies = yield* Ref.make<Array<string>>([])
+    const done = yield* Deferred.make<void>()
+    const record = (body: string) =>
+      Ref.updateAndGet(bodies, (all) => [...all, body]).pipe(
+        Effect.flatMap((all) => (all.length >= expected ? Deferred.succeed(done, undefined) : Effect.void))
+      )
+    return { bodies, done, record }
+  })
+
+describe("Consumer.settings", () => {
+  it.effect("rejects out-of-range options with a message naming the option", () =>
+    Effect.gen(function* () {
+      const messageOf = (options: Consumer.Options) =>
+        Effect.flip(Consumer.settings(options)).pipe(Effect.map((error) => error.message))
+      assert.strictEqual(yield* messageOf({ maxMessages: 11 }), "maxMessages must be an integer from 1 to 10, got 11")
+      assert.strictEqual(yield* messageOf({ maxInFlight: 0 }), "maxInFlight must be a positive integer, got 0")
+      assert.strictEqual(yield* messageOf({ waitTime: "25 seconds" }), "waitTime must be from 0 to 20s, got 25s")
+      assert.strictEqual(
+        yield* messageOf({ visibilityTimeout: "13 hours" }),
+        "visibilityTimeout must be from 0 to 12h, got 13h"
+      )
+    }))
+})
+
+layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over HTTP)", (it) => {
+  it.effect("receives, handles and deletes every message", () =>
+    Effect.gen(function* () {
+      const { name, counts } = yield* queueWith(15)
+      const { bodies, done, record } = yield* recorder(15)
+      const consumer = yield* Effect.forkChild(
+        Consumer.run(name, (message) => record(message.body), { waitTime: "1 second" })
+      )
+      yield* Deferred.await(done)
+      yield* Fiber.interrupt(consumer)
+      assert.deepStrictEqual(
+        (yield* Ref.get(bodies)).toSorted(),
+        Array.from({ length: 15 }, (_, i) => `message ${i}`).toSorted()
+      )
+      assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 0 })
+    }))
+
+  it.effect("never deletes a message whose handler failed", () =>
+    Effect.gen(function* () {
+      const { name, counts } = yield* queueWith(1)
+      const failed = yield* Deferred.make<void>()
+      const consumer = yield* Effect.forkChild(
+        Consumer.run(name, () => Deferred.succeed(failed, undefined).pipe(Effect.andThen(Effect.fail("boom"))), {
+          waitTime: "1 second"
+        })
+      )
+      yield* Deferred.await(failed)
+      yield* Fiber.interrupt(consumer)
+      // Still in flight: it comes back after the visibility timeout, or goes to the DLQ.
+      assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 1 })
+    }))
+
+  it.effect("does not hold fast messages behind a slow one", () =>
+    Effect.gen(function* () {
+      const { name } = yield* queueWith(0)
+      yield* (yield* Producer.Producer).send(name, "slow")
+      yield* (yield* Producer.Producer).sendBatch(
+        name,
+        Array.from({ length: 20 }, (_, i) => `fast ${i}`)
+      )
+      const { bodies, done, record } = yield* recorder(21)
+      const consumer = yield* Effect.forkChild(
+        Consumer.run(
+          name,
+          (message) => (message.body === "slow" ? Effect.sleep("1500 millis") : Effect.void).pipe(Effect.andThen(record(message.body))),
+          { waitTime: "1 second", maxInFlight: 10 }
+        )
+      )
+      yield* Deferred.await(done)
+      yield* Fiber.interrupt(consumer)
+      const order = yield* Ref.get(bodies)
+      assert.strictEqual(order.at(-1), "slow", "the slow message finishes last")
+      assert.strictEqual(order.length, 21)
+    }))
+
+  it.effect("on shutdown lets a running handler finish and deletes its message", () =>
+    Effect.gen(function* () {
+      const { name, counts } = yield* queueWith(1)
+      const started = yield* Deferred.make<void>()
+      const finished = yield* Ref.make(false)
+      const consumer = yield* Effect.forkChild(
+        Consumer.run(
+          name,
+          () =>
+            Deferred.succeed(started, undefined).pipe(
+              Effect.andThen(Effect.sleep("300 millis")),
+              Effect.andThen(Ref.set(finished, true))
+            ),
+          { waitTime: "1 second", shutdownTimeout: "5 seconds" }
+        )
+      )
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(consumer)
+      assert.isTrue(yield* Ref.get(finished))
+      assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 0 })
+    }))
+
+  it.effect("on shutdown releases at once the messages whose handlers pass the deadline", () =>
+    Effect.gen(function* () {
+      const { name, counts } = yield* queueWith(2)
+      const { done, record } = yield* recorder(2)
+      const consumer = yield* Effect.forkChild(
+        Consumer.run(name, (message) => record(message.body).pipe(Effect.andThen(Effect.never)), {
+          waitTime: "1 second",
+          shutdownTimeout: "100 millis"
+        })
+      )
+      yield* Deferred.await(done)
+      const before = Date.now()
+      yield* Fiber.interrupt(consumer)
+      assert.isBelow(Date.now() - before, 2_000)
+      // Visible again now, not after the 30 s visibility timeout.
+      assert.deepStrictEqual(counts(), { ready: 2, delayed: 0, inFlight: 0 })
+    }))
+
+  it.effect("lets the poll in flight at shutdown complete instead of aborting it", () =>
+    Effect.gen(function* () {
+      const { name, counts } = yield* queueWith(0)
+      const { bodies, record } = yield* recorder(1)
+      const consumer = yield* Effect.forkChild(
+        Consumer.run(name, (message) => record(message.body), { waitTime: "2 seconds", maxInFlight: 1 })
+      )
+      yield* Effect.sleep("300 millis")
+      // Shutdown starts while the long poll is waiting; a message arrives before it ends.
+      const shutdown = yield* Effect.forkChild(Fiber.interrupt(consumer))
+      yield* Effect.sleep("200 millis")
+      yield* (yield* Producer.Producer).send(name, "late")
+      yield* Fiber.join(shutdown)
+      // An aborted poll would leave a server-side waiter holding the message in flight.
+      assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 0 })
+      assert.deepStrictEqual(yield* Ref.get(bodies), ["late"])
+    }))
+
+  it.effect("fails at once when the queue does not exist", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Consumer.run("NoSuchQueue", () => Effect.void))
+      assert.strictEqual(error._tag, "SqsError")
+      assert.include(error.message, 'queue "NoSuchQueue" does not exist')
+    }).pipe(Effect.timeout(Duration.seconds(5))))
+})
