@@ -41,6 +41,8 @@ export interface LocalSqsServer {
   readonly region: string
   /** Creates a queue (and its dead-letter queue when asked); a no-op for an existing one. */
   createQueue(spec: QueueSpec): CreatedQueue
+  /** The dead-letter queue `createQueue` makes for a queue name. */
+  deadLetterQueueOf(name: string): CreatedQueue
   /** Deletes a queue by name; a no-op when it does not exist. */
   deleteQueue(name: string): void
   /** Counts of a queue's messages, read without changing them. */
@@ -107,6 +109,10 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
           maxReceiveCount: spec.deadLetter.maxReceiveCount
         })
         return createOne(spec.name, { ...spec.attributes, RedrivePolicy: redrivePolicy })
+      },
+      deadLetterQueueOf: (name) => {
+        const dlq = deadLetterName(name)
+        return { name: dlq, url: queueUrl(dlq), arn: queueArn(dlq) }
       },
       deleteQueue: (name) => {
         const queue = stores.sqsStore.getQueueByArn(queueArn(name))

@@ -48,7 +48,9 @@ start({ port, ...(parsed["data-dir"] ? { dataDir: parsed["data-dir"] } : {}), qu
   (server) => {
     process.stdout.write(`local SQS listening on ${server.endpoint} (region ${server.region})\n`)
     for (const spec of BACKGROUND_CHECK_QUEUES) {
-      process.stdout.write(`  queue ${server.createQueue(spec).url}\n`)
+      const queue = server.createQueue(spec)
+      process.stdout.write(`  queue ${queue.url}\n`)
+      if (spec.deadLetter !== undefined) process.stdout.write(`  queue ${server.deadLetterQueueOf(spec.name).url}\n`)
     }
     const stop = () => server.stop().then(() => process.exit(0))
     process.once("SIGINT", stop)

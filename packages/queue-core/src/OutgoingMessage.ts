@@ -40,8 +40,15 @@ export interface OutgoingMessage {
  * @category errors
  */
 export class InvalidMessage extends Schema.TaggedError<InvalidMessage>()("InvalidMessage", {
-  message: Schema.String
-}) {}
+  /** What is wrong with the message. */
+  reason: Schema.String,
+  /** Its position in a batch, when it came in one. */
+  index: Schema.optional(Schema.Number)
+}) {
+  override get message(): string {
+    return this.index === undefined ? this.reason : `message ${this.index + 1}: ${this.reason}`
+  }
+}
 
 /**
  * @category constants
@@ -118,7 +125,7 @@ export interface ValidatedMessage {
  * @category validation
  */
 export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessage | InvalidMessage => {
-  const fail = (message: string) => new InvalidMessage({ message })
+  const fail = (reason: string) => new InvalidMessage({ reason })
   if (typeof message.body !== "string" || message.body.length === 0) return fail("the body is empty")
   const invalidChar = findInvalidCharacter(message.body)
   if (invalidChar !== undefined) {

@@ -116,7 +116,7 @@ const validateAll = (
     const result = validate(toMessage(message), queue)
     if (result instanceof InvalidMessage) {
       return Effect.fail(
-        new InvalidMessage({ message: messages.length === 1 ? result.message : `message ${index + 1}: ${result.message}` })
+        messages.length === 1 ? result : new InvalidMessage({ reason: result.reason, index })
       )
     }
     validated.push({ ...result, index })

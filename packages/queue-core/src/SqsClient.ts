@@ -41,7 +41,7 @@ import {
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
-import { Context, Effect, Layer, Schedule } from "effect"
+import { Context, Effect, Layer, Schedule, type Scope } from "effect"
 import { classify, SqsError } from "./SqsError.ts"
 import * as SqsConfig from "./SqsConfig.ts"
 
@@ -148,13 +148,15 @@ export const fromClient = (
 }
 
 /**
- * Resolves the endpoint (see `SqsConfig`) and opens an SDK client for the layer's lifetime.
+ * Opens an SDK client for already resolved settings, for the scope's lifetime.
  *
  * @category constructors
  */
-export const make = Effect.fnUntraced(function* (options: Options = {}) {
-  const settings = yield* SqsConfig.resolve(options)
-  const client = yield* Effect.acquireRelease(
+export const open = (
+  settings: SqsConfig.SqsSettings,
+  options: Omit<Options, keyof SqsConfig.SqsOptions> = {}
+): Effect.Effect<SqsClient["Service"], never, Scope.Scope> =>
+  Effect.acquireRelease(
     Effect.sync(
       () =>
         new SQSClient({
@@ -167,9 +169,17 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
         })
     ),
     (client) => Effect.sync(() => client.destroy())
-  )
-  return fromClient(client, settings, options.retrySchedule)
-})
+  ).pipe(Effect.map((client) => fromClient(client, settings, options.retrySchedule)))
+
+/**
+ * Resolves the endpoint (see `SqsConfig`) and opens an SDK client for the scope's lifetime.
+ *
+ * @category constructors
+ */
+export const make = (
+  options: Options = {}
+): Effect.Effect<SqsClient["Service"], SqsConfig.InvalidSqsConfig, Scope.Scope> =>
+  Effect.flatMap(SqsConfig.resolve(options), (settings) => open(settings, options))
 
 /**
  * The client for the configured endpoint, opened for the layer's lifetime.
@@ -178,3 +188,13 @@ export const make = Effect.fnUntraced(function* (options: Options = {}) {
  */
 export const layer = (options: Options = {}): Layer.Layer<SqsClient, SqsConfig.InvalidSqsConfig> =>
   Layer.effect(SqsClient, make(options))
+
+/**
+ * The client for settings already resolved with `SqsConfig.resolve`.
+ *
+ * @category layers
+ */
+export const layerFromSettings = (
+  settings: SqsConfig.SqsSettings,
+  options: Omit<Options, keyof SqsConfig.SqsOptions> = {}
+): Layer.Layer<SqsClient> => Layer.effect(SqsClient, open(settings, options))

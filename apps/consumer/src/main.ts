@@ -1,0 +1,58 @@
+/**
+ * The worker (the lab's receive.py): long-polls the queue, prints each message, deletes it once
+ * printed, and shuts down cleanly on SIGINT/SIGTERM.
+ */
+import { Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
+import { Consumer } from "@bgcheck/queue-core"
+import { Duration, Effect, Ref } from "effect"
+import { Command, Flag } from "effect/cli"
+import { printMessage } from "./printMessage.ts"
+
+const flags = {
+  ...Flags.common,
+  maxMessages: Flags.integer("max-messages", Consumer.limits.maxMessages).pipe(
+    Flag.withDescription("Messages asked for per receive, 1 to 10 (default 10)"),
+    Flag.withDefault(10)
+  ),
+  wait: Flags.duration("wait", { ...Consumer.limits.waitTime, wholeSeconds: true }).pipe(
+    Flag.withDescription(
+      "Long-poll wait per receive, 0s to 20s (default 5s). Shutdown lets the poll in flight finish, so a shorter wait stops sooner; 20s makes the fewest empty receives"
+    ),
+    Flag.withDefault(Duration.seconds(5))
+  ),
+  maxInFlight: Flags.integer("max-in-flight", { min: 1 }).pipe(
+    Flag.withDescription("Messages handled at once (default 10)"),
+    Flag.withDefault(10)
+  ),
+  visibilityTimeout: Flags.duration("visibility-timeout", { ...Consumer.limits.visibilityTimeout, wholeSeconds: true }).pipe(
+    Flag.withDescription("Visibility timeout asked for on receive (default: the queue's)"),
+    Flag.optional
+  ),
+  shutdownTimeout: Flags.duration("shutdown-timeout", { min: Duration.zero }).pipe(
+    Flag.withDescription("How long messages in progress may take to finish on shutdown (default 10s)"),
+    Flag.withDefault(Duration.seconds(10))
+  )
+}
+
+const consumer = Command.make("consumer", flags, (flags) =>
+  Effect.gen(function* () {
+    const processed = yield* Ref.make(0)
+    const print = printMessage(flags.logFormat)
+    yield* Consumer.run(flags.queue, (message) => print(message).pipe(Effect.andThen(Ref.update(processed, (n) => n + 1))), {
+      maxMessages: flags.maxMessages,
+      waitTime: flags.wait,
+      maxInFlight: flags.maxInFlight,
+      shutdownTimeout: flags.shutdownTimeout,
+      ...(flags.visibilityTimeout._tag === "Some" ? { visibilityTimeout: flags.visibilityTimeout.value } : {})
+    }).pipe(
+      Effect.onInterrupt(() =>
+        Ref.get(processed).pipe(Effect.flatMap((n) => Effect.logInfo(`consumer stopped: ${n} message(s) processed`)))
+      )
+    )
+  }).pipe(
+    Effect.provide(Services.layer(flags, { embedLocalSqs: true })),
+    Effect.provide(Logging.layer(flags.logFormat))
+  )
+).pipe(Command.withDescription("Receive messages from an SQS queue, print each one, and delete it."))
+
+runMain(consumer)

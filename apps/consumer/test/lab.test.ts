@@ -1,0 +1,73 @@
+/**
+ * The lab end to end, with real processes: the consumer in one "terminal", the sender and the
+ * status reporter in another, all against a local SQS over HTTP. This is the CI smoke test.
+ */
+import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+let server: LocalSqsServer
+beforeAll(async () => {
+  server = await start({ queues: BACKGROUND_CHECK_QUEUES })
+})
+afterAll(() => server.stop())
+
+describe("the lab, as processes", () => {
+  it("the consumer prints Hello World and the job's three statuses in order, then stops cleanly on SIGTERM", async () => {
+    const env = { SQS_ENDPOINT: server.endpoint, LOG_FORMAT: "json" }
+    const consumer = spawnApp("consumer", ["--wait", "1s"], env)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+
+    const sender = await runApp("sender", [], env)
+    expect(sender.code).toBe(0)
+    const helloId = JSON.parse(sender.stdout[0]!).messageIds[0]
+
+    const reporter = await runApp("status-reporter", ["--job-id", "job-smoke", "--interval", "100ms"], env)
+    expect(reporter.code).toBe(0)
+
+    await consumer.waitForLine((line) => line.includes(String.raw`\"status\":\"completed\"`))
+    const records = consumer.stdout.map((line) => JSON.parse(line))
+    expect(records[0]).toMatchObject({ messageId: helloId, body: "Hello World", queue: "BackgroundCheckApp" })
+    const statuses = records.slice(1).map((record) => JSON.parse(record.body))
+    expect(statuses.map((s) => [s.jobId, s.sequence, s.status])).toEqual([
+      ["job-smoke", 1, "not-started"],
+      ["job-smoke", 2, "started"],
+      ["job-smoke", 3, "completed"]
+    ])
+
+    const stoppingAt = Date.now()
+    consumer.child.kill("SIGTERM")
+    expect(await consumer.exited).toBe(0)
+    expect(Date.now() - stoppingAt).toBeLessThan(5_000)
+    expect(consumer.stderr.join("\n")).toContain("consumer stopped: 4 message(s) processed")
+    expect(server.inspect("BackgroundCheckApp")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
+  })
+
+  it("prints the message id and body per message in the pretty format", async () => {
+    const env = { SQS_ENDPOINT: server.endpoint }
+    const consumer = spawnApp("consumer", ["--wait", "1s"], env)
+    const sent = await runApp("sender", ["--body", "pretty please"], env)
+    const id = sent.stdout[0]!.replace("sent ", "")
+    expect(await consumer.waitForLine((line) => line.includes("pretty please"))).toBe(`[${id}] pretty please`)
+    consumer.child.kill("SIGINT")
+    expect(await consumer.exited).toBe(0)
+  })
+
+  it("refuses bad flags with one line and exit code 2", async () => {
+    for (const args of [["--max-messages", "11"], ["--wait", "25s"], ["--max-in-flight", "abc"]]) {
+      const result = await runApp("consumer", args, { SQS_ENDPOINT: server.endpoint })
+      expect(result.code).toBe(2)
+      expect(result.stderr.filter((line) => line.trim() !== "")).toHaveLength(1)
+      expect(result.stderr[0]).toContain(`--${args[0]!.slice(2)}`)
+    }
+  })
+
+  it("fails fast with a clear line when the queue does not exist", async () => {
+    const result = await runApp("consumer", ["--queue", "Missing"], { SQS_ENDPOINT: server.endpoint })
+    expect(result.code).toBe(1)
+    expect(result.stderr.filter((line) => line.startsWith("consumer:"))).toEqual([
+      `consumer: queue "Missing" does not exist at ${server.endpoint}: ` +
+        "check --queue / SQS_QUEUE, --endpoint and --region, or create the queue"
+    ])
+  })
+})

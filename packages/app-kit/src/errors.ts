@@ -1,0 +1,55 @@
+/**
+ * Turns any failure into one line for a person: what went wrong and what to do about it.
+ */
+import { Predicate, Schema } from "effect"
+
+/** A failure whose message is complete as it is, with its exit code (2 for bad input). */
+export class AppError extends Schema.TaggedError<AppError>()("AppError", {
+  message: Schema.String,
+  exitCode: Schema.Number
+}) {}
+
+/** A failure of the app (exit code 1). */
+export const failure = (message: string) => new AppError({ message, exitCode: 1 })
+
+/** Input the app cannot use (exit code 2). */
+export const badInput = (message: string) => new AppError({ message, exitCode: 2 })
+
+const tagOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : undefined
+
+const reasonTagOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "reason") ? tagOf(error.reason) : undefined
+
+const HINTS: Record<string, string> = {
+  EndpointUnreachable:
+    "start a local SQS with `pnpm local-sqs` (or run the consumer, which starts one), " +
+    "or point --endpoint / --region at a running SQS",
+  QueueNotFound: "check --queue / SQS_QUEUE, --endpoint and --region, or create the queue",
+  AccessDenied: "check the AWS credentials and their permissions for this queue"
+}
+
+/**
+ * One line describing the failure, with a hint where there is one.
+ */
+export const describe = (error: unknown): string => {
+  const message =
+    error instanceof Error || Predicate.hasProperty(error, "message") ? String((error as Error).message) : String(error)
+  const hint = HINTS[reasonTagOf(error) ?? ""]
+  const line = hint === undefined ? message : `${message}: ${hint}`
+  return line.replace(/\s*\n\s*/g, " ")
+}
+
+/** Exit code 2 for bad command-line input, 1 for everything else. */
+export const exitCodeOf = (error: unknown): number => {
+  if (error instanceof AppError) return error.exitCode
+  const tag = tagOf(error)
+  return tag === "ShowHelp" ||
+    tag === "InvalidValue" ||
+    tag === "UnrecognizedOption" ||
+    tag === "MissingOption" ||
+    tag === "InvalidQueueRef" ||
+    tag === "InvalidSqsConfig"
+    ? 2
+    : 1
+}

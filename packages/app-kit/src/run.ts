@@ -1,0 +1,45 @@
+/**
+ * Runs an app's command as the process: flags parsed, errors printed as one line on stderr
+ * (no stack trace), exit code 2 for bad input and 1 for other failures, and SIGINT/SIGTERM
+ * turned into interruption, after which a clean shutdown exits 0.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Cause, Console, Effect, Exit, Layer } from "effect"
+import { CliOutput, Command } from "effect/cli"
+import { describe, exitCodeOf } from "./errors.ts"
+
+/** Bad flags: one line naming the problem, and where to look for help. */
+const oneLinePresenter = (name: string) =>
+  CliOutput.layerPresenter({
+    present: (event) =>
+      event._tag === "InvalidInvocation"
+        ? Console.error(`${name}: ${event.errors.map((error) => error.message).join("; ")} (see ${name} --help)`)
+        : CliOutput.defaultPresenter.present(event)
+  })
+
+const reportFailure = (name: string) => (cause: Cause.Cause<unknown>) => {
+  if (Cause.hasInterruptsOnly(cause)) return Effect.void
+  const error = Cause.squash(cause)
+  // Parse errors were already printed by the presenter.
+  if ((error as { _tag?: string })?._tag === "ShowHelp") return Effect.void
+  return Console.error(`${name}: ${describe(error)}`)
+}
+
+/** Runs `command` with the process's arguments; never returns. */
+export const runMain = <Name extends string, Input, E, R extends NodeServices.NodeServices>(
+  command: Command.Command<Name, Input, {}, E, R>,
+  options: { readonly version?: string } = {}
+): void => {
+  const program = Command.run(command, { version: options.version ?? "0.1.0", renderErrors: true }).pipe(
+    Effect.tapCause(reportFailure(command.name)),
+    Effect.provide(Layer.mergeAll(NodeServices.layer, oneLinePresenter(command.name)))
+  ) as Effect.Effect<void, unknown>
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) => {
+      if (Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause)) return onExit(0)
+      onExit(exitCodeOf(Cause.squash(exit.cause)))
+    }
+  })
+}

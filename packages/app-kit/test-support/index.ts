@@ -1,0 +1,89 @@
+/**
+ * Test support for the apps: a local SQS over real HTTP with the services pointed at it, and a
+ * way to run an app as a real process and talk to it.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import { Producer, Queues, SqsClient } from "@bgcheck/queue-core"
+import { Context, Effect, Layer, References, Schedule } from "effect"
+
+export class LocalSqs extends Context.Service<LocalSqs, LocalSqsServer>()("test/LocalSqs") {
+  static readonly layer = Layer.effect(
+    LocalSqs,
+    Effect.acquireRelease(
+      Effect.promise(() => start({ queues: BACKGROUND_CHECK_QUEUES })),
+      (server) => Effect.promise(() => server.stop())
+    )
+  )
+}
+
+/** SqsClient, Queues and Producer against a fresh local SQS (with the lab's queues), plus the server. */
+export const LocalSqsServices = Layer.unwrap(
+  Effect.map(LocalSqs, (server) =>
+    Producer.layer.pipe(
+      Layer.provideMerge(Queues.layer),
+      Layer.provideMerge(SqsClient.layer({ endpoint: server.endpoint, retrySchedule: Schedule.recurs(0) }))
+    )
+  )
+).pipe(Layer.provideMerge(LocalSqs.layer), Layer.provideMerge(Layer.succeed(References.MinimumLogLevel, "Warn")))
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+
+/** An app started as a process, with its output collected line by line. */
+export interface AppProcess {
+  readonly child: ChildProcessWithoutNullStreams
+  readonly stdout: Array<string>
+  readonly stderr: Array<string>
+  /** Resolves with the first stdout line that satisfies `predicate` (or rejects after `timeoutMs`). */
+  readonly waitForLine: (predicate: (line: string) => boolean, timeoutMs?: number) => Promise<string>
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>
+}
+
+/** Starts `apps/<app>/src/main.ts` on the current Node, the way `pnpm --filter <app> start` does. */
+export const spawnApp = (app: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): AppProcess => {
+  const child = spawn(process.execPath, ["--conditions=@bgcheck/source", `apps/${app}/src/main.ts`, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }
+  })
+  const stdout: Array<string> = []
+  const stderr: Array<string> = []
+  const listeners = new Set<() => void>()
+  const collect = (into: Array<string>) => {
+    let partial = ""
+    return (chunk: Buffer) => {
+      const parts = (partial + chunk.toString("utf8")).split("\n")
+      partial = parts.pop() ?? ""
+      into.push(...parts)
+      for (const listener of listeners) listener()
+    }
+  }
+  child.stdout.on("data", collect(stdout))
+  child.stderr.on("data", collect(stderr))
+  // "close" rather than "exit": it comes after the output streams have ended.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)))
+  const waitForLine = (predicate: (line: string) => boolean, timeoutMs = 10_000) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const found = stdout.find(predicate)
+        if (found === undefined) return
+        listeners.delete(check)
+        clearTimeout(timer)
+        resolve(found)
+      }
+      const timer = setTimeout(() => {
+        listeners.delete(check)
+        reject(new Error(`no matching line from ${app} within ${timeoutMs} ms; stdout: ${stdout.join("\n")}; stderr: ${stderr.join("\n")}`))
+      }, timeoutMs)
+      listeners.add(check)
+      check()
+    })
+  return { child, stdout, stderr, waitForLine, exited }
+}
+
+/** Runs an app to completion. */
+export const runApp = (app: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const running = spawnApp(app, args, env)
+  return running.exited.then((code) => ({ code, stdout: running.stdout, stderr: running.stderr }))
+}
