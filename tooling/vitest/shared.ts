@@ -13,6 +13,9 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
-    hookTimeout: 20_000
+    hookTimeout: 20_000,
+    // The JSON results feed the one-line total that `pnpm test` prints at the end.
+    reporters: ["default", "json"],
+    outputFile: { json: ".vitest/results.json" }
   }
 })

@@ -24,7 +24,10 @@ const flags = {
     Flag.withDescription("Messages handled at once (default 10)"),
     Flag.withDefault(10)
   ),
-  visibilityTimeout: Flags.duration("visibility-timeout", { ...Consumer.limits.visibilityTimeout, wholeSeconds: true }).pipe(
+  visibilityTimeout: Flags.duration("visibility-timeout", {
+    ...Consumer.limits.visibilityTimeout,
+    wholeSeconds: true
+  }).pipe(
     Flag.withDescription("Visibility timeout asked for on receive (default: the queue's)"),
     Flag.optional
   ),
@@ -38,15 +41,23 @@ const consumer = Command.make("consumer", flags, (flags) =>
   Effect.gen(function* () {
     const processed = yield* Ref.make(0)
     const print = printMessage(flags.logFormat)
-    yield* Consumer.run(flags.queue, (message) => print(message).pipe(Effect.andThen(Ref.update(processed, (n) => n + 1))), {
-      maxMessages: flags.maxMessages,
-      waitTime: flags.wait,
-      maxInFlight: flags.maxInFlight,
-      shutdownTimeout: flags.shutdownTimeout,
-      ...(flags.visibilityTimeout._tag === "Some" ? { visibilityTimeout: flags.visibilityTimeout.value } : {})
-    }).pipe(
+    yield* Consumer.run(
+      flags.queue,
+      (message) => print(message).pipe(Effect.andThen(Ref.update(processed, (n) => n + 1))),
+      {
+        maxMessages: flags.maxMessages,
+        waitTime: flags.wait,
+        maxInFlight: flags.maxInFlight,
+        shutdownTimeout: flags.shutdownTimeout,
+        ...(flags.visibilityTimeout._tag === "Some"
+          ? { visibilityTimeout: flags.visibilityTimeout.value }
+          : {})
+      }
+    ).pipe(
       Effect.onInterrupt(() =>
-        Ref.get(processed).pipe(Effect.flatMap((n) => Effect.logInfo(`consumer stopped: ${n} message(s) processed`)))
+        Ref.get(processed).pipe(
+          Effect.flatMap((n) => Effect.logInfo(`consumer stopped: ${n} message(s) processed`))
+        )
       )
     )
   }).pipe(

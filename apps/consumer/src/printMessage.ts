@@ -2,8 +2,9 @@
  * What the consumer prints for each message, on stdout: as the lab's receive.py did, the message
  * id and body; with `--log-format json`, one JSON object per message.
  */
-import type { Consumer } from "@bgcheck/queue-core"
+
 import type { Flags } from "@bgcheck/app-kit"
+import type { Consumer } from "@bgcheck/queue-core"
 import { Console } from "effect"
 
 export const formatMessage = (message: Consumer.ReceivedMessage, format: Flags.LogFormat): string => {

@@ -2,8 +2,9 @@
  * The lab end to end, with real processes: the consumer in one "terminal", the sender and the
  * status reporter in another, all against a local SQS over HTTP. This is the CI smoke test.
  */
-import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
+
 import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 let server: LocalSqsServer
@@ -54,7 +55,11 @@ describe("the lab, as processes", () => {
   })
 
   it("refuses bad flags with one line and exit code 2", async () => {
-    for (const args of [["--max-messages", "11"], ["--wait", "25s"], ["--max-in-flight", "abc"]]) {
+    for (const args of [
+      ["--max-messages", "11"],
+      ["--wait", "25s"],
+      ["--max-in-flight", "abc"]
+    ]) {
       const result = await runApp("consumer", args, { SQS_ENDPOINT: server.endpoint })
       expect(result.code).toBe(2)
       expect(result.stderr.filter((line) => line.trim() !== "")).toHaveLength(1)

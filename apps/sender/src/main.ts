@@ -22,7 +22,9 @@ const flags = {
   ),
   file: Flag.String("file").pipe(
     Flag.withMetavar("PATH"),
-    Flag.withDescription("Send one message per non-empty line of PATH (- reads stdin); a line of JSON stays as it is"),
+    Flag.withDescription(
+      "Send one message per non-empty line of PATH (- reads stdin); a line of JSON stays as it is"
+    ),
     Flag.optional
   ),
   attribute: Flag.String("attribute").pipe(
@@ -40,7 +42,11 @@ const flags = {
     Flag.withDescription("Deduplication id (FIFO queues without content-based deduplication)"),
     Flag.optional
   ),
-  delay: Flags.duration("delay", { min: Duration.zero, max: OutgoingMessage.MAX_DELAY, wholeSeconds: true }).pipe(
+  delay: Flags.duration("delay", {
+    min: Duration.zero,
+    max: OutgoingMessage.MAX_DELAY,
+    wholeSeconds: true
+  }).pipe(
     Flag.withDescription("Delay before the messages become visible, up to 15m (standard queues)"),
     Flag.optional
   ),
@@ -57,7 +63,8 @@ const sender = Command.make("sender", flags, (flags) =>
     }
     const attributes = yield* Attributes.parse(flags.attribute)
     const labelled = yield* Messages.read(flags)
-    if (labelled.length === 0) return yield* AppErrors.badInput("nothing to send: the file has no non-empty line")
+    if (labelled.length === 0)
+      return yield* AppErrors.badInput("nothing to send: the file has no non-empty line")
     const settings = {
       ...(flags.attribute.length > 0 ? { attributes } : {}),
       ...(Option.isSome(flags.groupId) ? { groupId: flags.groupId.value } : {}),
@@ -110,6 +117,8 @@ const sender = Command.make("sender", flags, (flags) =>
     }
     if (failed.length > 0) return yield* AppErrors.failure(`${failed.length} message(s) failed`)
   }).pipe(Effect.provide(Services.layer(flags)), Effect.provide(Logging.layer(flags.logFormat)))
-).pipe(Command.withDescription("Send messages to an SQS queue (Hello World to BackgroundCheckApp by default)."))
+).pipe(
+  Command.withDescription("Send messages to an SQS queue (Hello World to BackgroundCheckApp by default).")
+)
 
 runMain(sender)

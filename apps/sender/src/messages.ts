@@ -2,10 +2,11 @@
  * The messages the sender sends, from its flags: one body, N numbered copies, or one message per
  * line of a file or of stdin.
  */
+
+import { AppErrors } from "@bgcheck/app-kit"
 import type { OutgoingMessage } from "@bgcheck/queue-core"
 import { Effect, FileSystem, Option, Stdio, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
-import { AppErrors } from "@bgcheck/app-kit"
 
 export interface Source {
   readonly body: string
@@ -23,7 +24,10 @@ export interface Labelled {
 export const copies = (body: string, count: number): Array<Labelled> =>
   count === 1
     ? [{ label: "message 1", body }]
-    : Array.from({ length: count }, (_, i) => ({ label: `message ${i + 1}`, body: `${body} (${i + 1}/${count})` }))
+    : Array.from({ length: count }, (_, i) => ({
+        label: `message ${i + 1}`,
+        body: `${body} (${i + 1}/${count})`
+      }))
 
 /** One message per non-empty line; a line of JSON stays a body as it is. */
 export const lines = (text: string): Array<Labelled> =>

@@ -3,7 +3,7 @@
  * apart: not started (gathering the data), started, completed.
  */
 import { Producer, Queues } from "@bgcheck/queue-core"
-import { DateTime, Duration, Effect } from "effect"
+import { DateTime, type Duration, Effect } from "effect"
 
 export const STATUSES = [
   { status: "not-started", detail: "Not started yet: gathering the data for the background check" },

@@ -31,7 +31,10 @@ const recordingProducer = (fifo: boolean) =>
           Effect.gen(function* () {
             const at = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
             const entry = typeof message === "string" ? { body: message } : message
-            yield* Ref.update(sent, (all) => [...all, { at, message: { messageId: `m${all.length}`, ...entry } }])
+            yield* Ref.update(sent, (all) => [
+              ...all,
+              { at, message: { messageId: `m${all.length}`, ...entry } }
+            ])
             return { messageId: "m" }
           }),
         sendBatch: () => Effect.die("unused")
@@ -68,7 +71,8 @@ describe("report", () => {
         ]
       )
       assert.isUndefined(all[0]?.message.groupId)
-    }))
+    })
+  )
 
   it.effect("on a FIFO queue groups by job id and deduplicates by job id and status", () =>
     Effect.gen(function* () {
@@ -87,7 +91,8 @@ describe("report", () => {
           ["job-8", "job-8:completed"]
         ]
       )
-    }))
+    })
+  )
 })
 
 layer(LocalSqsServices, { excludeTestServices: true })("report (local SQS over HTTP)", (it) => {
@@ -117,5 +122,6 @@ layer(LocalSqsServices, { excludeTestServices: true })("report (local SQS over H
           ["job-42", 3, "completed"]
         ]
       )
-    }))
+    })
+  )
 })

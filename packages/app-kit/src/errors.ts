@@ -34,7 +34,9 @@ const HINTS: Record<string, string> = {
  */
 export const describe = (error: unknown): string => {
   const message =
-    error instanceof Error || Predicate.hasProperty(error, "message") ? String((error as Error).message) : String(error)
+    error instanceof Error || Predicate.hasProperty(error, "message")
+      ? String((error as Error).message)
+      : String(error)
   const hint = HINTS[reasonTagOf(error) ?? ""]
   const line = hint === undefined ? message : `${message}: ${hint}`
   return line.replace(/\s*\n\s*/g, " ")

@@ -20,7 +20,9 @@ export const integer = (name: string, range: { readonly min: number; readonly ma
         range.max === undefined
           ? `a whole number of at least ${range.min}`
           : `a whole number from ${range.min} to ${range.max}`
-      return /^\d+$/.test(value.trim()) && parsed >= range.min && (range.max === undefined || parsed <= range.max)
+      return /^\d+$/.test(value.trim()) &&
+        parsed >= range.min &&
+        (range.max === undefined || parsed <= range.max)
         ? Effect.succeed(parsed)
         : invalid(name, value, expected)
     })
@@ -44,7 +46,11 @@ export const parseDuration = (value: string): Option.Option<Duration.Duration> =
  */
 export const duration = (
   name: string,
-  range: { readonly min: Duration.Duration; readonly max?: Duration.Duration; readonly wholeSeconds?: boolean }
+  range: {
+    readonly min: Duration.Duration
+    readonly max?: Duration.Duration
+    readonly wholeSeconds?: boolean
+  }
 ) =>
   Flag.String(name).pipe(
     Flag.withMetavar("DURATION"),
@@ -60,7 +66,8 @@ export const duration = (
       if (Option.isNone(parsed)) return invalid(name, value, expected)
       const d = parsed.value
       const inRange =
-        !Duration.isLessThan(d, range.min) && (range.max === undefined || !Duration.isGreaterThan(d, range.max))
+        !Duration.isLessThan(d, range.min) &&
+        (range.max === undefined || !Duration.isGreaterThan(d, range.max))
       const whole = !range.wholeSeconds || Duration.toMillis(d) % 1000 === 0
       return inRange && whole ? Effect.succeed(d) : invalid(name, value, expected)
     })

@@ -1,6 +1,6 @@
 export * as AppErrors from "./errors.ts"
 export * as Flags from "./flags.ts"
-export * as Logging from "./logging.ts"
 export * as LocalSqsFallback from "./localSqs.ts"
+export * as Logging from "./logging.ts"
 export { runMain } from "./run.ts"
 export * as Services from "./services.ts"

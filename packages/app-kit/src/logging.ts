@@ -25,8 +25,11 @@ export const layer = (format: LogFormat) =>
       : Logger.layer([prettyLogger]),
     Layer.effect(
       References.MinimumLogLevel,
-      Effect.orElseSucceed(Effect.gen(function* () {
-        return yield* LogLevelConfig
-      }), () => "Info" as const)
+      Effect.orElseSucceed(
+        Effect.gen(function* () {
+          return yield* LogLevelConfig
+        }),
+        () => "Info" as const
+      )
     )
   )

@@ -14,7 +14,9 @@ const oneLinePresenter = (name: string) =>
   CliOutput.layerPresenter({
     present: (event) =>
       event._tag === "InvalidInvocation"
-        ? Console.error(`${name}: ${event.errors.map((error) => error.message).join("; ")} (see ${name} --help)`)
+        ? Console.error(
+            `${name}: ${event.errors.map((error) => error.message).join("; ")} (see ${name} --help)`
+          )
         : CliOutput.defaultPresenter.present(event)
   })
 

@@ -19,14 +19,20 @@ export class LocalSqs extends Context.Service<LocalSqs, LocalSqsServer>()("test/
 }
 
 /** SqsClient, Queues and Producer against a fresh local SQS (with the lab's queues), plus the server. */
-export const LocalSqsServices = Layer.unwrap(
+export const LocalSqsServices: Layer.Layer<
+  LocalSqs | Producer.Producer | Queues.Queues | SqsClient.SqsClient,
+  unknown
+> = Layer.unwrap(
   Effect.map(LocalSqs, (server) =>
     Producer.layer.pipe(
       Layer.provideMerge(Queues.layer),
       Layer.provideMerge(SqsClient.layer({ endpoint: server.endpoint, retrySchedule: Schedule.recurs(0) }))
     )
   )
-).pipe(Layer.provideMerge(LocalSqs.layer), Layer.provideMerge(Layer.succeed(References.MinimumLogLevel, "Warn")))
+).pipe(
+  Layer.provideMerge(LocalSqs.layer),
+  Layer.provideMerge(Layer.succeed(References.MinimumLogLevel, "Warn"))
+)
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 
@@ -42,11 +48,19 @@ export interface AppProcess {
 }
 
 /** Starts `apps/<app>/src/main.ts` on the current Node, the way `pnpm --filter <app> start` does. */
-export const spawnApp = (app: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): AppProcess => {
-  const child = spawn(process.execPath, ["--conditions=@bgcheck/source", `apps/${app}/src/main.ts`, ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }
-  })
+export const spawnApp = (
+  app: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {}
+): AppProcess => {
+  const child = spawn(
+    process.execPath,
+    ["--conditions=@bgcheck/source", `apps/${app}/src/main.ts`, ...args],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }
+    }
+  )
   const stdout: Array<string> = []
   const stderr: Array<string> = []
   const listeners = new Set<() => void>()
@@ -74,7 +88,11 @@ export const spawnApp = (app: string, args: ReadonlyArray<string>, env: Record<s
       }
       const timer = setTimeout(() => {
         listeners.delete(check)
-        reject(new Error(`no matching line from ${app} within ${timeoutMs} ms; stdout: ${stdout.join("\n")}; stderr: ${stderr.join("\n")}`))
+        reject(
+          new Error(
+            `no matching line from ${app} within ${timeoutMs} ms; stdout: ${stdout.join("\n")}; stderr: ${stderr.join("\n")}`
+          )
+        )
       }, timeoutMs)
       listeners.add(check)
       check()

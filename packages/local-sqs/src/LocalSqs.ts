@@ -46,7 +46,9 @@ export interface LocalSqsServer {
   /** Deletes a queue by name; a no-op when it does not exist. */
   deleteQueue(name: string): void
   /** Counts of a queue's messages, read without changing them. */
-  inspect(name: string): { readonly ready: number; readonly delayed: number; readonly inFlight: number } | undefined
+  inspect(
+    name: string
+  ): { readonly ready: number; readonly delayed: number; readonly inFlight: number } | undefined
   /** Removes every message, keeping the queues. */
   reset(): void
   /** Removes every queue and message. */
@@ -80,7 +82,12 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
     if (typeof header === "string") reply.header("x-amzn-query-error", realQueryErrorHeader(header))
     done(null, payload)
   })
-  if (persistence !== undefined) app.addHook("preClose", (done: () => void) => (persistence.close(), done()))
+  if (persistence !== undefined) {
+    app.addHook("preClose", (done: () => void) => {
+      persistence.close()
+      done()
+    })
+  }
 
   return app.listen({ host: LOOPBACK, port: options.port ?? 0 }).then(() => {
     const port = (app.server.address() as { port: number }).port

@@ -3,8 +3,8 @@
  * `pnpm local-sqs`: a local SQS on 127.0.0.1 for development, with the lab's queues.
  */
 import { parseArgs } from "node:util"
-import { BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
 import { DEFAULT_PORT, start } from "./LocalSqs.ts"
+import { BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
 
 const usage = `Usage: local-sqs [--port N] [--data-dir DIR]
 
@@ -44,13 +44,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   fail(`--port must be an integer from 0 to 65535, got "${parsed.port}"`)
 }
 
-start({ port, ...(parsed["data-dir"] ? { dataDir: parsed["data-dir"] } : {}), queues: BACKGROUND_CHECK_QUEUES }).then(
+start({
+  port,
+  ...(parsed["data-dir"] ? { dataDir: parsed["data-dir"] } : {}),
+  queues: BACKGROUND_CHECK_QUEUES
+}).then(
   (server) => {
     process.stdout.write(`local SQS listening on ${server.endpoint} (region ${server.region})\n`)
     for (const spec of BACKGROUND_CHECK_QUEUES) {
       const queue = server.createQueue(spec)
       process.stdout.write(`  queue ${queue.url}\n`)
-      if (spec.deadLetter !== undefined) process.stdout.write(`  queue ${server.deadLetterQueueOf(spec.name).url}\n`)
+      if (spec.deadLetter !== undefined)
+        process.stdout.write(`  queue ${server.deadLetterQueueOf(spec.name).url}\n`)
     }
     const stop = () => server.stop().then(() => process.exit(0))
     process.once("SIGINT", stop)

@@ -17,7 +17,8 @@ const [app, sqs, sns, s3, persistence] = await Promise.all([
 ])
 
 /** fauxqs's own `buildApp`, typed loosely: our stores come from its internal modules. */
-export const buildApp: (options: Record<string, unknown>) => ReturnType<typeof app.buildApp> = app.buildApp as any
+export const buildApp: (options: Record<string, unknown>) => ReturnType<typeof app.buildApp> =
+  app.buildApp as any
 
 export interface SqsStoreLike {
   host: string

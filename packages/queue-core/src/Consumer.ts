@@ -117,8 +117,12 @@ const durationOption = (
 ): Duration.Duration | InvalidOptions => {
   if (input === undefined) return fallback
   const duration = Duration.fromInput(input)
-  if (duration._tag === "None") return new InvalidOptions({ message: `${name} must be a duration, got ${String(input)}` })
-  if (range !== undefined && (Duration.isLessThan(duration.value, range.min) || Duration.isGreaterThan(duration.value, range.max))) {
+  if (duration._tag === "None")
+    return new InvalidOptions({ message: `${name} must be a duration, got ${String(input)}` })
+  if (
+    range !== undefined &&
+    (Duration.isLessThan(duration.value, range.min) || Duration.isGreaterThan(duration.value, range.max))
+  ) {
     return new InvalidOptions({
       message: `${name} must be from ${Duration.format(range.min)} to ${Duration.format(range.max)}, got ${Duration.format(duration.value)}`
     })
@@ -134,18 +138,27 @@ const durationOption = (
 export const settings = (options: Options): Effect.Effect<Settings, InvalidOptions> => {
   const maxMessages = options.maxMessages ?? 10
   if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > 10) {
-    return Effect.fail(new InvalidOptions({ message: `maxMessages must be an integer from 1 to 10, got ${maxMessages}` }))
+    return Effect.fail(
+      new InvalidOptions({ message: `maxMessages must be an integer from 1 to 10, got ${maxMessages}` })
+    )
   }
   const maxInFlight = options.maxInFlight ?? 10
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-    return Effect.fail(new InvalidOptions({ message: `maxInFlight must be a positive integer, got ${maxInFlight}` }))
+    return Effect.fail(
+      new InvalidOptions({ message: `maxInFlight must be a positive integer, got ${maxInFlight}` })
+    )
   }
   const wait = durationOption("waitTime", options.waitTime, limits.waitTime.max, limits.waitTime)
   if (wait instanceof InvalidOptions) return Effect.fail(wait)
   const visibility =
     options.visibilityTimeout === undefined
       ? undefined
-      : durationOption("visibilityTimeout", options.visibilityTimeout, Duration.zero, limits.visibilityTimeout)
+      : durationOption(
+          "visibilityTimeout",
+          options.visibilityTimeout,
+          Duration.zero,
+          limits.visibilityTimeout
+        )
   if (visibility instanceof InvalidOptions) return Effect.fail(visibility)
   const shutdownTimeout = durationOption("shutdownTimeout", options.shutdownTimeout, Duration.seconds(10))
   if (shutdownTimeout instanceof InvalidOptions) return Effect.fail(shutdownTimeout)
@@ -199,7 +212,10 @@ export const run = <E, R>(
             Effect.tap((output) =>
               (output.Failed ?? []).length === 0
                 ? Effect.void
-                : Effect.logWarning("some deletes failed; those messages will be received again", output.Failed)
+                : Effect.logWarning(
+                    "some deletes failed; those messages will be received again",
+                    output.Failed
+                  )
             ),
             Effect.catch((error) => Effect.logError(`delete failed: ${error.message}`))
           ),
@@ -225,7 +241,11 @@ export const run = <E, R>(
               ? Effect.void
               : Effect.logInfo(
                   `shutting down: waiting up to ${Duration.format(config.shutdownTimeout)} for ${running} message(s) in progress`
-                ).pipe(Effect.andThen(FiberSet.awaitEmpty(handlers).pipe(Effect.timeoutOption(config.shutdownTimeout))))
+                ).pipe(
+                  Effect.andThen(
+                    FiberSet.awaitEmpty(handlers).pipe(Effect.timeoutOption(config.shutdownTimeout))
+                  )
+                )
           )
         )
       )

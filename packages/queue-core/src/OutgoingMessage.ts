@@ -153,7 +153,9 @@ export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessa
       return fail(`attribute "${name}" has data type "${attribute.DataType}"; use String, Number or Binary`)
     }
     if (attribute.DataType!.startsWith("Number") && !Number.isFinite(Number(attribute.StringValue))) {
-      return fail(`attribute "${name}" is of type Number but its value "${attribute.StringValue}" is not a number`)
+      return fail(
+        `attribute "${name}" is of type Number but its value "${attribute.StringValue}" is not a number`
+      )
     }
     if (attribute.StringValue !== undefined) {
       const bad = findInvalidCharacter(attribute.StringValue)
@@ -174,15 +176,20 @@ export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessa
     return fail(`queue ${queue.name} is FIFO: every message needs a group id`)
   }
   if (message.groupId !== undefined && !ID_PATTERN.test(message.groupId)) {
-    return fail(`the group id must be 1 to ${MAX_GROUP_ID_LENGTH} characters of letters, digits and punctuation`)
+    return fail(
+      `the group id must be 1 to ${MAX_GROUP_ID_LENGTH} characters of letters, digits and punctuation`
+    )
   }
   if (message.deduplicationId !== undefined) {
-    if (!queue.fifo) return fail(`a deduplication id is only valid on FIFO queues, and ${queue.name} is standard`)
+    if (!queue.fifo)
+      return fail(`a deduplication id is only valid on FIFO queues, and ${queue.name} is standard`)
     if (!ID_PATTERN.test(message.deduplicationId)) {
       return fail("the deduplication id must be 1 to 128 characters of letters, digits and punctuation")
     }
   } else if (queue.fifo && !queue.contentBasedDeduplication) {
-    return fail(`queue ${queue.name} has no content-based deduplication: every message needs a deduplication id`)
+    return fail(
+      `queue ${queue.name} has no content-based deduplication: every message needs a deduplication id`
+    )
   }
 
   let delaySeconds: number | undefined

@@ -145,25 +145,27 @@ export const make = Effect.gen(function* () {
       Id: String(position)
     }))
     return sqs.sendMessageBatch({ QueueUrl: queue.url, Entries: entries }).pipe(
-      Effect.map((output): Array<SendOutcome> => [
-        ...(output.Successful ?? []).map(
-          (ok): SendOutcome => ({
-            _tag: "Sent",
-            index: batch[Number(ok.Id)]!.index,
-            messageId: ok.MessageId ?? "",
-            sequenceNumber: ok.SequenceNumber
-          })
-        ),
-        ...(output.Failed ?? []).map(
-          (failed): SendOutcome => ({
-            _tag: "Failed",
-            index: batch[Number(failed.Id)]!.index,
-            code: failed.Code ?? "Unknown",
-            message: failed.Message ?? "",
-            senderFault: failed.SenderFault ?? false
-          })
-        )
-      ])
+      Effect.map(
+        (output): Array<SendOutcome> => [
+          ...(output.Successful ?? []).map(
+            (ok): SendOutcome => ({
+              _tag: "Sent",
+              index: batch[Number(ok.Id)]!.index,
+              messageId: ok.MessageId ?? "",
+              sequenceNumber: ok.SequenceNumber
+            })
+          ),
+          ...(output.Failed ?? []).map(
+            (failed): SendOutcome => ({
+              _tag: "Failed",
+              index: batch[Number(failed.Id)]!.index,
+              code: failed.Code ?? "Unknown",
+              message: failed.Message ?? "",
+              senderFault: failed.SenderFault ?? false
+            })
+          )
+        ]
+      )
     )
   }
 

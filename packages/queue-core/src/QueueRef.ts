@@ -10,7 +10,12 @@ import { Schema } from "effect"
  */
 export type QueueRef =
   | { readonly _tag: "Name"; readonly name: string }
-  | { readonly _tag: "Url"; readonly name: string; readonly url: string; readonly accountId: string | undefined }
+  | {
+      readonly _tag: "Url"
+      readonly name: string
+      readonly url: string
+      readonly accountId: string | undefined
+    }
   | { readonly _tag: "Arn"; readonly name: string; readonly region: string; readonly accountId: string }
 
 /**

@@ -95,7 +95,10 @@ const COUNT_ATTRIBUTES: Array<QueueAttributeName> = [
 const DEFAULT_MAXIMUM_MESSAGE_SIZE = 1_048_576
 
 const RedrivePolicyJson = Schema.fromJsonString(
-  Schema.Struct({ deadLetterTargetArn: Schema.String, maxReceiveCount: Schema.Union([Schema.Finite, Schema.NumberFromString]) })
+  Schema.Struct({
+    deadLetterTargetArn: Schema.String,
+    maxReceiveCount: Schema.Union([Schema.Finite, Schema.NumberFromString])
+  })
 )
 
 const toNumber = (value: string | undefined, fallback: number): number => {
@@ -139,12 +142,16 @@ export const make = Effect.gen(function* () {
     sqs
       .getQueueUrl({
         QueueName: ref.name,
-        ...(ref._tag !== "Name" && ref.accountId !== undefined ? { QueueOwnerAWSAccountId: ref.accountId } : {})
+        ...(ref._tag !== "Name" && ref.accountId !== undefined
+          ? { QueueOwnerAWSAccountId: ref.accountId }
+          : {})
       })
       .pipe(Effect.map((output) => output.QueueUrl ?? ""))
 
   const attributesOf = (url: string, names: Array<QueueAttributeName>) =>
-    sqs.getQueueAttributes({ QueueUrl: url, AttributeNames: names }).pipe(Effect.map((output) => output.Attributes ?? {}))
+    sqs
+      .getQueueAttributes({ QueueUrl: url, AttributeNames: names })
+      .pipe(Effect.map((output) => output.Attributes ?? {}))
 
   const lookup = Effect.fnUntraced(function* (ref: QueueRef.QueueRef) {
     const url = yield* urlOf(ref)
@@ -186,7 +193,9 @@ export const make = Effect.gen(function* () {
   })
 
   const createOne = (name: string, attributes: Record<string, string>) =>
-    sqs.createQueue({ QueueName: name, Attributes: attributes }).pipe(Effect.map((output) => output.QueueUrl ?? ""))
+    sqs
+      .createQueue({ QueueName: name, Attributes: attributes })
+      .pipe(Effect.map((output) => output.QueueUrl ?? ""))
 
   const create = Effect.fnUntraced(function* (options: CreateOptions) {
     const ref = yield* parse(options.name)
@@ -196,7 +205,11 @@ export const make = Effect.gen(function* () {
       ...(fifo && options.contentBasedDeduplication ? { ContentBasedDeduplication: "true" } : {}),
       ...(options.visibilityTimeout === undefined
         ? {}
-        : { VisibilityTimeout: String(Math.round(Duration.toSeconds(Duration.fromInputUnsafe(options.visibilityTimeout)))) }),
+        : {
+            VisibilityTimeout: String(
+              Math.round(Duration.toSeconds(Duration.fromInputUnsafe(options.visibilityTimeout)))
+            )
+          }),
       ...options.attributes
     }
     if (options.deadLetter !== undefined) {

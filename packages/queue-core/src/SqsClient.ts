@@ -11,39 +11,39 @@
  * @since 0.1.0
  */
 import {
+  ChangeMessageVisibilityBatchCommand,
   type ChangeMessageVisibilityBatchCommandInput,
   type ChangeMessageVisibilityBatchCommandOutput,
-  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
   type CreateQueueCommandInput,
   type CreateQueueCommandOutput,
-  CreateQueueCommand,
+  DeleteMessageBatchCommand,
   type DeleteMessageBatchCommandInput,
   type DeleteMessageBatchCommandOutput,
-  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   type GetQueueAttributesCommandInput,
   type GetQueueAttributesCommandOutput,
-  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
   type GetQueueUrlCommandInput,
   type GetQueueUrlCommandOutput,
-  GetQueueUrlCommand,
+  ListQueuesCommand,
   type ListQueuesCommandInput,
   type ListQueuesCommandOutput,
-  ListQueuesCommand,
+  ReceiveMessageCommand,
   type ReceiveMessageCommandInput,
   type ReceiveMessageCommandOutput,
-  ReceiveMessageCommand,
+  SendMessageBatchCommand,
   type SendMessageBatchCommandInput,
   type SendMessageBatchCommandOutput,
-  SendMessageBatchCommand,
+  SendMessageCommand,
   type SendMessageCommandInput,
   type SendMessageCommandOutput,
-  SendMessageCommand,
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
 import { Context, Effect, Layer, Schedule, type Scope } from "effect"
-import { classify, SqsError } from "./SqsError.ts"
 import * as SqsConfig from "./SqsConfig.ts"
+import { classify, SqsError } from "./SqsError.ts"
 
 /**
  * Transient failures (unreachable endpoint, throttling, 5xx) are retried after 100 ms, 200 ms,
@@ -51,10 +51,9 @@ import * as SqsConfig from "./SqsConfig.ts"
  *
  * @category schedules
  */
-export const defaultRetrySchedule: Schedule.Schedule<unknown, SqsError> = Schedule.exponential("100 millis").pipe(
-  Schedule.jittered,
-  Schedule.upTo({ times: 4 })
-)
+export const defaultRetrySchedule: Schedule.Schedule<unknown, SqsError> = Schedule.exponential(
+  "100 millis"
+).pipe(Schedule.jittered, Schedule.upTo({ times: 4 }))
 
 /**
  * The SQS actions this project uses, each as an Effect.
@@ -72,7 +71,9 @@ export interface Actions {
   readonly sendMessageBatch: (
     input: SendMessageBatchCommandInput
   ) => Effect.Effect<SendMessageBatchCommandOutput, SqsError>
-  readonly receiveMessage: (input: ReceiveMessageCommandInput) => Effect.Effect<ReceiveMessageCommandOutput, SqsError>
+  readonly receiveMessage: (
+    input: ReceiveMessageCommandInput
+  ) => Effect.Effect<ReceiveMessageCommandOutput, SqsError>
   readonly deleteMessageBatch: (
     input: DeleteMessageBatchCommandInput
   ) => Effect.Effect<DeleteMessageBatchCommandOutput, SqsError>

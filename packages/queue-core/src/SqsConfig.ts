@@ -89,14 +89,18 @@ const parseEndpoint = (value: string, source: string): Effect.Effect<URL, Invali
   return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
     ? Effect.succeed(url)
     : Effect.fail(
-        new InvalidSqsConfig({ message: `${source} must be an http(s) URL such as ${LOCAL_ENDPOINT}, got "${value}"` })
+        new InvalidSqsConfig({
+          message: `${source} must be an http(s) URL such as ${LOCAL_ENDPOINT}, got "${value}"`
+        })
       )
 }
 
 const checkRegion = (value: string, source: string): Effect.Effect<string, InvalidSqsConfig> =>
   REGION_PATTERN.test(value)
     ? Effect.succeed(value)
-    : Effect.fail(new InvalidSqsConfig({ message: `${source} must be an AWS region such as us-west-2, got "${value}"` }))
+    : Effect.fail(
+        new InvalidSqsConfig({ message: `${source} must be an AWS region such as us-west-2, got "${value}"` })
+      )
 
 const optionalEnv = (name: string) =>
   Config.option(Config.String(name)).pipe(
@@ -156,7 +160,10 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
     return {
       mode: "explicit",
       endpoint,
-      region: Option.getOrElse(Option.map(configuredRegion, (r) => r.value), () => LOCAL_REGION),
+      region: Option.getOrElse(
+        Option.map(configuredRegion, (r) => r.value),
+        () => LOCAL_REGION
+      ),
       loopback: isLoopback(url),
       location: endpoint,
       source

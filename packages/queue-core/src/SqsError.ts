@@ -186,7 +186,11 @@ const accessCodes = new Set([
   "CredentialsProviderError"
 ])
 
-const queueMissingCodes = new Set(["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "NonExistentQueue"])
+const queueMissingCodes = new Set([
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
+  "NonExistentQueue"
+])
 
 const describeNetwork = (code: string): string => {
   switch (code) {

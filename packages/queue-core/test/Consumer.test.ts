@@ -35,14 +35,24 @@ describe("Consumer.settings", () => {
     Effect.gen(function* () {
       const messageOf = (options: Consumer.Options) =>
         Effect.flip(Consumer.settings(options)).pipe(Effect.map((error) => error.message))
-      assert.strictEqual(yield* messageOf({ maxMessages: 11 }), "maxMessages must be an integer from 1 to 10, got 11")
-      assert.strictEqual(yield* messageOf({ maxInFlight: 0 }), "maxInFlight must be a positive integer, got 0")
-      assert.strictEqual(yield* messageOf({ waitTime: "25 seconds" }), "waitTime must be from 0 to 20s, got 25s")
+      assert.strictEqual(
+        yield* messageOf({ maxMessages: 11 }),
+        "maxMessages must be an integer from 1 to 10, got 11"
+      )
+      assert.strictEqual(
+        yield* messageOf({ maxInFlight: 0 }),
+        "maxInFlight must be a positive integer, got 0"
+      )
+      assert.strictEqual(
+        yield* messageOf({ waitTime: "25 seconds" }),
+        "waitTime must be from 0 to 20s, got 25s"
+      )
       assert.strictEqual(
         yield* messageOf({ visibilityTimeout: "13 hours" }),
         "visibilityTimeout must be from 0 to 12h, got 13h"
       )
-    }))
+    })
+  )
 })
 
 layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over HTTP)", (it) => {
@@ -60,22 +70,28 @@ layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over
         Array.from({ length: 15 }, (_, i) => `message ${i}`).toSorted()
       )
       assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 0 })
-    }))
+    })
+  )
 
   it.effect("never deletes a message whose handler failed", () =>
     Effect.gen(function* () {
       const { name, counts } = yield* queueWith(1)
       const failed = yield* Deferred.make<void>()
       const consumer = yield* Effect.forkChild(
-        Consumer.run(name, () => Deferred.succeed(failed, undefined).pipe(Effect.andThen(Effect.fail("boom"))), {
-          waitTime: "1 second"
-        })
+        Consumer.run(
+          name,
+          () => Deferred.succeed(failed, undefined).pipe(Effect.andThen(Effect.fail("boom"))),
+          {
+            waitTime: "1 second"
+          }
+        )
       )
       yield* Deferred.await(failed)
       yield* Fiber.interrupt(consumer)
       // Still in flight: it comes back after the visibility timeout, or goes to the DLQ.
       assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 1 })
-    }))
+    })
+  )
 
   it.effect("does not hold fast messages behind a slow one", () =>
     Effect.gen(function* () {
@@ -89,7 +105,10 @@ layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over
       const consumer = yield* Effect.forkChild(
         Consumer.run(
           name,
-          (message) => (message.body === "slow" ? Effect.sleep("1500 millis") : Effect.void).pipe(Effect.andThen(record(message.body))),
+          (message) =>
+            (message.body === "slow" ? Effect.sleep("1500 millis") : Effect.void).pipe(
+              Effect.andThen(record(message.body))
+            ),
           { waitTime: "1 second", maxInFlight: 10 }
         )
       )
@@ -98,7 +117,8 @@ layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over
       const order = yield* Ref.get(bodies)
       assert.strictEqual(order.at(-1), "slow", "the slow message finishes last")
       assert.strictEqual(order.length, 21)
-    }))
+    })
+  )
 
   it.effect("on shutdown lets a running handler finish and deletes its message", () =>
     Effect.gen(function* () {
@@ -120,7 +140,8 @@ layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over
       yield* Fiber.interrupt(consumer)
       assert.isTrue(yield* Ref.get(finished))
       assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 0 })
-    }))
+    })
+  )
 
   it.effect("on shutdown releases at once the messages whose handlers pass the deadline", () =>
     Effect.gen(function* () {
@@ -138,7 +159,8 @@ layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over
       assert.isBelow(Date.now() - before, 2_000)
       // Visible again now, not after the 30 s visibility timeout.
       assert.deepStrictEqual(counts(), { ready: 2, delayed: 0, inFlight: 0 })
-    }))
+    })
+  )
 
   it.effect("lets the poll in flight at shutdown complete instead of aborting it", () =>
     Effect.gen(function* () {
@@ -156,12 +178,14 @@ layer(LocalSqsServices, { excludeTestServices: true })("Consumer (local SQS over
       // An aborted poll would leave a server-side waiter holding the message in flight.
       assert.deepStrictEqual(counts(), { ready: 0, delayed: 0, inFlight: 0 })
       assert.deepStrictEqual(yield* Ref.get(bodies), ["late"])
-    }))
+    })
+  )
 
   it.effect("fails at once when the queue does not exist", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(Consumer.run("NoSuchQueue", () => Effect.void))
       assert.strictEqual(error._tag, "SqsError")
       assert.include(error.message, 'queue "NoSuchQueue" does not exist')
-    }).pipe(Effect.timeout(Duration.seconds(5))))
+    }).pipe(Effect.timeout(Duration.seconds(5)))
+  )
 })

@@ -43,22 +43,43 @@ describe("OutgoingMessage.validate", () => {
 
   it("allows at most 10 attributes with valid names and types", () => {
     const eleven = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, "v"]))
-    assert.strictEqual(errorOf({ body: "x", attributes: eleven }), "the message has 11 attributes, SQS allows at most 10")
-    assert.include(errorOf({ body: "x", attributes: { "AWS.trace": "v" } }), 'attribute name "AWS.trace" is invalid')
-    assert.include(errorOf({ body: "x", attributes: { n: { dataType: "Number", value: "abc" } } }), "not a number")
-    assert.include(errorOf({ body: "x", attributes: { n: { dataType: "Date", value: "1" } } }), 'data type "Date"')
+    assert.strictEqual(
+      errorOf({ body: "x", attributes: eleven }),
+      "the message has 11 attributes, SQS allows at most 10"
+    )
+    assert.include(
+      errorOf({ body: "x", attributes: { "AWS.trace": "v" } }),
+      'attribute name "AWS.trace" is invalid'
+    )
+    assert.include(
+      errorOf({ body: "x", attributes: { n: { dataType: "Number", value: "abc" } } }),
+      "not a number"
+    )
+    assert.include(
+      errorOf({ body: "x", attributes: { n: { dataType: "Date", value: "1" } } }),
+      'data type "Date"'
+    )
   })
 
   it("requires a group id and a deduplication id on FIFO queues without content-based deduplication", () => {
-    assert.strictEqual(errorOf({ body: "x" }, fifo), "queue jobs.fifo is FIFO: every message needs a group id")
+    assert.strictEqual(
+      errorOf({ body: "x" }, fifo),
+      "queue jobs.fifo is FIFO: every message needs a group id"
+    )
     assert.include(errorOf({ body: "x", groupId: "g" }, fifo), "every message needs a deduplication id")
     assert.isUndefined(errorOf({ body: "x", groupId: "g" }, { ...fifo, contentBasedDeduplication: true }))
     assert.isUndefined(errorOf({ body: "x", groupId: "g", deduplicationId: "d" }, fifo))
   })
 
   it("rejects delays over 15 minutes and delays on FIFO queues", () => {
-    assert.strictEqual(errorOf({ body: "x", delay: "16 minutes" }), "the delay is over the maximum of 15 minutes")
-    assert.include(errorOf({ body: "x", groupId: "g", deduplicationId: "d", delay: "1 second" }, fifo), "per-message delays")
+    assert.strictEqual(
+      errorOf({ body: "x", delay: "16 minutes" }),
+      "the delay is over the maximum of 15 minutes"
+    )
+    assert.include(
+      errorOf({ body: "x", groupId: "g", deduplicationId: "d", delay: "1 second" }, fifo),
+      "per-message delays"
+    )
     const ok = OutgoingMessage.validate({ body: "x", delay: "15 minutes" }, standard)
     assert.strictEqual((ok as OutgoingMessage.ValidatedMessage).entry.DelaySeconds, 900)
   })

@@ -31,7 +31,8 @@ layer(LocalSqsServices)("Producer (local SQS over HTTP)", (it) => {
       const sent = yield* producer.send(name, "Hello World")
       assert.match(sent.messageId, /^[0-9a-f-]{36}$/)
       assert.strictEqual(server.inspect(name)?.ready, 1)
-    }))
+    })
+  )
 
   it.effect("sends 25 messages in three batches, each outcome in input order", () =>
     Effect.gen(function* () {
@@ -49,7 +50,8 @@ layer(LocalSqsServices)("Producer (local SQS over HTTP)", (it) => {
       )
       assert.strictEqual(new Set(outcomes.map((o) => (o._tag === "Sent" ? o.messageId : ""))).size, 25)
       assert.strictEqual(server.inspect(name)?.ready, 25)
-    }))
+    })
+  )
 
   it.effect("sends nothing when one message of a batch is invalid, and says which one", () =>
     Effect.gen(function* () {
@@ -65,7 +67,8 @@ layer(LocalSqsServices)("Producer (local SQS over HTTP)", (it) => {
           "carriage return and Unicode from U+0020 except surrogates, U+FFFE and U+FFFF"
       )
       assert.strictEqual(server.inspect(name)?.ready, 0)
-    }))
+    })
+  )
 
   it.effect("checks the body against the queue's own maximum size, read from the queue", () =>
     Effect.gen(function* () {
@@ -74,10 +77,14 @@ layer(LocalSqsServices)("Producer (local SQS over HTTP)", (it) => {
       server.createQueue({ name, attributes: { MaximumMessageSize: "1024" } })
       const producer = yield* Producer.Producer
       const error = yield* Effect.flip(producer.send(name, "x".repeat(1025)))
-      assert.strictEqual(error.message, `the message is 1025 bytes, over the maximum of 1024 bytes for queue ${name}`)
+      assert.strictEqual(
+        error.message,
+        `the message is 1025 bytes, over the maximum of 1024 bytes for queue ${name}`
+      )
       yield* producer.send(name, "x".repeat(1024))
       assert.strictEqual(server.inspect(name)?.ready, 1)
-    }))
+    })
+  )
 
   it.effect("rejects a body over 1 MiB before sending", () =>
     Effect.gen(function* () {
@@ -89,7 +96,8 @@ layer(LocalSqsServices)("Producer (local SQS over HTTP)", (it) => {
       assert.strictEqual(error._tag, "InvalidMessage")
       assert.include(error.message, "1048578 bytes, over the maximum of 1048576 bytes")
       assert.strictEqual(server.inspect(name)?.ready, 0)
-    }))
+    })
+  )
 
   it.effect("sends attributes, group and deduplication ids to a FIFO queue", () =>
     Effect.gen(function* () {
@@ -116,5 +124,6 @@ layer(LocalSqsServices)("Producer (local SQS over HTTP)", (it) => {
       const message = received.Messages?.[0]
       assert.strictEqual(message?.Attributes?.MessageGroupId, "job-1")
       assert.deepStrictEqual(message?.MessageAttributes?.sequence, { DataType: "Number", StringValue: "2" })
-    }))
+    })
+  )
 })

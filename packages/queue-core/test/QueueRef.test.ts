@@ -7,12 +7,15 @@ describe("QueueRef.parse", () => {
   })
 
   it("reads a queue URL, keeping its account id", () => {
-    assert.deepStrictEqual(QueueRef.parse("https://sqs.us-west-2.amazonaws.com/123456789012/BackgroundCheckApp"), {
-      _tag: "Url",
-      name: "BackgroundCheckApp",
-      url: "https://sqs.us-west-2.amazonaws.com/123456789012/BackgroundCheckApp",
-      accountId: "123456789012"
-    })
+    assert.deepStrictEqual(
+      QueueRef.parse("https://sqs.us-west-2.amazonaws.com/123456789012/BackgroundCheckApp"),
+      {
+        _tag: "Url",
+        name: "BackgroundCheckApp",
+        url: "https://sqs.us-west-2.amazonaws.com/123456789012/BackgroundCheckApp",
+        accountId: "123456789012"
+      }
+    )
   })
 
   it("reads a queue ARN with its region and account", () => {

@@ -24,7 +24,8 @@ layer(LocalSqsServices)("Queues (local SQS over HTTP)", (it) => {
       assert.strictEqual(byName.arn, created.arn)
       assert.isFalse(byName.fifo)
       assert.strictEqual(byName.maximumMessageSize, 1_048_576)
-    }))
+    })
+  )
 
   it.effect("fails with QueueNotFound naming the queue and the endpoint it looked at", () =>
     Effect.gen(function* () {
@@ -35,13 +36,18 @@ layer(LocalSqsServices)("Queues (local SQS over HTTP)", (it) => {
       if (error._tag !== "SqsError") return
       assert.strictEqual(error.reason._tag, "QueueNotFound")
       assert.strictEqual(error.message, `queue "NoSuchQueue" does not exist at ${server.endpoint}`)
-    }))
+    })
+  )
 
   it.effect("creates a queue with a dead-letter queue and a redrive policy, and describes it", () =>
     Effect.gen(function* () {
       const queues = yield* Queues.Queues
       const name = uniqueName("created")
-      const queue = yield* queues.create({ name, deadLetter: { maxReceiveCount: 3 }, visibilityTimeout: "45 seconds" })
+      const queue = yield* queues.create({
+        name,
+        deadLetter: { maxReceiveCount: 3 },
+        visibilityTimeout: "45 seconds"
+      })
       const dlq = yield* queues.resolve(`${name}-dlq`)
       assert.deepStrictEqual(Option.getOrUndefined(queue.redrivePolicy), {
         deadLetterTargetArn: dlq.arn,
@@ -51,18 +57,24 @@ layer(LocalSqsServices)("Queues (local SQS over HTTP)", (it) => {
       assert.strictEqual(description.visible, 0)
       assert.strictEqual(description.inFlight, 0)
       assert.include(yield* queues.list(name), queue.url)
-    }))
+    })
+  )
 
   it.effect("creates FIFO queues with a FIFO dead-letter queue", () =>
     Effect.gen(function* () {
       const queues = yield* Queues.Queues
       const name = `${uniqueName("ordered")}.fifo`
-      const queue = yield* queues.create({ name, deadLetter: { maxReceiveCount: 2 }, contentBasedDeduplication: true })
+      const queue = yield* queues.create({
+        name,
+        deadLetter: { maxReceiveCount: 2 },
+        contentBasedDeduplication: true
+      })
       assert.isTrue(queue.fifo)
       assert.isTrue(queue.contentBasedDeduplication)
       const dlq = yield* queues.resolve(name.replace(".fifo", "-dlq.fifo"))
       assert.isTrue(dlq.fifo)
-    }))
+    })
+  )
 })
 
 it.effect("reports an unreachable endpoint as EndpointUnreachable, retryable", () =>
@@ -74,5 +86,5 @@ it.effect("reports an unreachable endpoint as EndpointUnreachable, retryable", (
     assert.strictEqual(error.reason._tag, "EndpointUnreachable")
     assert.isTrue(error.isRetryable)
     assert.strictEqual(error.message, "cannot reach SQS at http://127.0.0.1:9 (connection refused)")
-  }).pipe(Effect.provide(closedPortServices)))
-
+  }).pipe(Effect.provide(closedPortServices))
+)

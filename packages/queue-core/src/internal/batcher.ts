@@ -35,18 +35,18 @@ export const make = Effect.fnUntraced(function* <A>(
     Effect.gen(function* () {
       const first = yield* restore(Queue.takeBetween(pending, 1, options.maxSize))
       if (first.length >= options.maxSize || Duration.isZero(delay)) return yield* flush(first)
-      yield* Effect.sleep(delay)
-      const more = yield* Queue.takeBetween(pending, 0, options.maxSize - first.length)
+      // Shutdown may cut the wait short, but not the flush of what was taken.
+      yield* Effect.exit(restore(Effect.sleep(delay)))
+      // takeBetween with a minimum of 0 takes nothing: ask for what is there, without waiting.
+      const available = yield* Queue.size(pending)
+      const more = available > 0 ? yield* Queue.takeBetween(pending, 1, options.maxSize - first.length) : []
       yield* flush([...first, ...more])
     })
   )
 
   const worker = yield* Effect.forkDetach(Effect.forever(once))
   yield* Effect.addFinalizer(() =>
-    Fiber.interrupt(worker).pipe(
-      Effect.andThen(Queue.clear(pending)),
-      Effect.flatMap(flushInGroups)
-    )
+    Fiber.interrupt(worker).pipe(Effect.andThen(Queue.clear(pending)), Effect.flatMap(flushInGroups))
   )
 
   return {

@@ -1,0 +1,55 @@
+import { createServer } from "node:net"
+import { SqsError } from "@bgcheck/queue-core"
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Option } from "effect"
+import { AppErrors, Flags, LocalSqsFallback } from "../src/index.ts"
+
+describe("Flags.parseDuration", () => {
+  it("reads seconds by default and the usual units", () => {
+    const millis = (text: string) => Option.map(Flags.parseDuration(text), Duration.toMillis)
+    assert.deepStrictEqual(millis("7"), Option.some(7_000))
+    assert.deepStrictEqual(millis("7s"), Option.some(7_000))
+    assert.deepStrictEqual(millis("500ms"), Option.some(500))
+    assert.deepStrictEqual(millis("2m"), Option.some(120_000))
+    assert.deepStrictEqual(millis("1.5h"), Option.some(5_400_000))
+    assert.isTrue(Option.isNone(Flags.parseDuration("soon")))
+    assert.isTrue(Option.isNone(Flags.parseDuration("-1s")))
+  })
+})
+
+describe("AppErrors", () => {
+  it("adds what to do to an unreachable endpoint, on one line", () => {
+    const error = new SqsError.SqsError({
+      action: "GetQueueUrl",
+      reason: new SqsError.EndpointUnreachable({
+        message: "cannot reach SQS at http://127.0.0.1:4566 (connection refused)"
+      })
+    })
+    const line = AppErrors.describe(error)
+    assert.include(line, "cannot reach SQS at http://127.0.0.1:4566 (connection refused): start a local SQS")
+    assert.notInclude(line, "\n")
+    assert.strictEqual(AppErrors.exitCodeOf(error), 1)
+  })
+
+  it("gives bad input exit code 2", () => {
+    assert.strictEqual(AppErrors.exitCodeOf(AppErrors.badInput("no")), 2)
+    assert.strictEqual(AppErrors.exitCodeOf(AppErrors.failure("no")), 1)
+  })
+})
+
+describe("LocalSqsFallback.answers", () => {
+  it.live("tells whether something listens at an endpoint", () =>
+    Effect.gen(function* () {
+      const server = createServer()
+      yield* Effect.callback<void>((resume) => {
+        server.listen(0, "127.0.0.1", () => resume(Effect.void))
+      })
+      const port = (server.address() as { port: number }).port
+      assert.isTrue(yield* LocalSqsFallback.answers(`http://127.0.0.1:${port}`))
+      yield* Effect.callback<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
+      assert.isFalse(yield* LocalSqsFallback.answers(`http://127.0.0.1:${port}`))
+    })
+  )
+})

@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from "node:fs"
+import { createConnection } from "node:net"
+import { networkInterfaces, tmpdir } from "node:os"
+import { join } from "node:path"
+import {
+  BatchEntryIdsNotDistinct,
+  GetQueueUrlCommand,
+  InvalidMessageContents,
+  QueueDoesNotExist,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  TooManyEntriesInBatchRequest
+} from "@aws-sdk/client-sqs"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "../src/index.ts"
+import { realQueryErrorHeader } from "../src/sqsErrorCodes.ts"
+
+const clientFor = (server: LocalSqsServer) =>
+  new SQSClient({
+    endpoint: server.endpoint,
+    region: server.region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" }
+  })
+
+describe("realQueryErrorHeader", () => {
+  it("keeps the prefix only on the codes real SQS prefixes", () => {
+    expect(realQueryErrorHeader("AWS.SimpleQueueService.NonExistentQueue;Sender")).toBe(
+      "AWS.SimpleQueueService.NonExistentQueue;Sender"
+    )
+    expect(realQueryErrorHeader("AWS.SimpleQueueService.InvalidMessageContents;Sender")).toBe(
+      "InvalidMessageContents;Sender"
+    )
+    expect(realQueryErrorHeader("AWS.SimpleQueueService.QueueNameExists;Sender")).toBe(
+      "QueueAlreadyExists;Sender"
+    )
+  })
+})
+
+describe("a local SQS", () => {
+  let server: LocalSqsServer
+  let sqs: SQSClient
+  beforeAll(async () => {
+    server = await start({ queues: BACKGROUND_CHECK_QUEUES })
+    sqs = clientFor(server)
+  })
+  afterAll(async () => {
+    sqs.destroy()
+    await server.stop()
+  })
+
+  it("listens on 127.0.0.1 and hands out queue URLs that point back at itself", async () => {
+    expect(server.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: "BackgroundCheckApp" }))
+    expect(QueueUrl).toBe(`${server.endpoint}/000000000000/BackgroundCheckApp`)
+  })
+
+  it("cannot be reached on the machine's other addresses", async () => {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address !== undefined && address.family === "IPv4" && !address.internal)
+    // A machine with only loopback has no other address to try; the endpoint check above still holds.
+    if (external === undefined) return
+    const reached = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: external.address, port: server.port })
+      socket.once("connect", () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once("error", () => resolve(false))
+    })
+    expect(reached).toBe(false)
+  })
+
+  it("creates the lab's queue with a dead-letter queue and a redrive policy", () => {
+    expect(server.inspect("BackgroundCheckApp")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
+    expect(server.inspect("BackgroundCheckApp-dlq")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
+  })
+
+  it("fails with the SDK's typed exceptions, as real SQS does", async () => {
+    const QueueUrl = server.createQueue({ name: "typed-errors" }).url
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: "missing" }))).rejects.toBeInstanceOf(
+      QueueDoesNotExist
+    )
+    await expect(
+      sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "\u0000" }))
+    ).rejects.toBeInstanceOf(InvalidMessageContents)
+    const entries = (n: number) => Array.from({ length: n }, (_, i) => ({ Id: `e${i}`, MessageBody: "x" }))
+    await expect(
+      sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: entries(11) }))
+    ).rejects.toBeInstanceOf(TooManyEntriesInBatchRequest)
+    await expect(
+      sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [entries(1)[0]!, entries(1)[0]!] }))
+    ).rejects.toBeInstanceOf(BatchEntryIdsNotDistinct)
+  })
+
+  it("reset removes the messages and keeps the queues", async () => {
+    const QueueUrl = server.createQueue({ name: "to-reset" }).url
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }))
+    expect(server.inspect("to-reset")?.ready).toBe(1)
+    server.reset()
+    expect(server.inspect("to-reset")?.ready).toBe(0)
+  })
+})
+
+describe("a local SQS with a data directory", () => {
+  it("keeps queues and messages across a restart", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "local-sqs-"))
+    try {
+      const first = await start({ dataDir, queues: [{ name: "durable" }] })
+      const client = clientFor(first)
+      await client.send(
+        new SendMessageCommand({ QueueUrl: first.createQueue({ name: "durable" }).url, MessageBody: "kept" })
+      )
+      client.destroy()
+      await first.stop()
+
+      const second = await start({ dataDir })
+      expect(second.inspect("durable")?.ready).toBe(1)
+      await second.stop()
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  })
+})
