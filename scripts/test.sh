@@ -3,6 +3,7 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rm -f packages/*/.vitest/results.json apps/*/.vitest/results.json
+biome check scripts tooling || exit 1
 turbo run typecheck lint test --continue --output-logs=errors-only
 status=$?
 node scripts/test-summary.ts || status=1

@@ -99,10 +99,19 @@ export const region = Flag.String("region").pipe(
 )
 
 /** `--log-format` / `LOG_FORMAT`. */
-export const logFormat = Flag.Literals("log-format", ["pretty", "json"]).pipe(
-  Flag.withDescription("pretty for people, json for one JSON object per line (env LOG_FORMAT)"),
-  Flag.withFallbackConfig(Config.Literals(["pretty", "json"], "LOG_FORMAT")),
-  Flag.withDefault("pretty" as const)
+export const logFormat = Flag.String("log-format").pipe(
+  Flag.withMetavar("pretty|json"),
+  Flag.withDescription(
+    "pretty for people, json for one JSON object per line (env LOG_FORMAT; default pretty)"
+  ),
+  Flag.withFallbackConfig(Config.String("LOG_FORMAT")),
+  Flag.withDefault("pretty"),
+  Flag.mapEffect((value) => {
+    const format = value.trim().toLowerCase()
+    return format === "pretty" || format === "json"
+      ? Effect.succeed<LogFormat>(format)
+      : invalid("log-format (or LOG_FORMAT)", value, "pretty or json")
+  })
 )
 
 /** The flags every app takes. */

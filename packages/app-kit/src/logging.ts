@@ -1,12 +1,35 @@
 /**
  * Logs go to stderr, so that stdout carries only the app's output (message lines, JSON records).
  * `pretty` is one short line per entry; `json` is one JSON object per line. `LOG_LEVEL` sets the
- * minimum level (default Info).
+ * minimum level, in any case (default info).
  */
-import { Config, Effect, Layer, Logger, References } from "effect"
+import { Config, Effect, Layer, Logger, type LogLevel, Option, References } from "effect"
+import { badInput } from "./errors.ts"
 import type { LogFormat } from "./flags.ts"
 
-const LogLevelConfig = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault("Info" as const))
+const LEVELS: Record<string, LogLevel.LogLevel> = {
+  all: "All",
+  trace: "Trace",
+  debug: "Debug",
+  info: "Info",
+  warn: "Warn",
+  warning: "Warn",
+  error: "Error",
+  fatal: "Fatal",
+  none: "None"
+}
+
+const minimumLevel = Effect.gen(function* () {
+  const value = yield* Config.option(Config.String("LOG_LEVEL")).pipe(
+    Effect.orElseSucceed(() => Option.none())
+  )
+  if (Option.isNone(value) || value.value.trim() === "") return "Info" as const
+  const level = LEVELS[value.value.trim().toLowerCase()]
+  if (level === undefined) {
+    return yield* badInput(`LOG_LEVEL must be one of ${Object.keys(LEVELS).join(", ")}, got "${value.value}"`)
+  }
+  return level
+})
 
 const prettyLogger = Logger.make(({ date, logLevel, message }) => {
   const text = (Array.isArray(message) ? message : [message])
@@ -20,16 +43,6 @@ const prettyLogger = Logger.make(({ date, logLevel, message }) => {
  */
 export const layer = (format: LogFormat) =>
   Layer.mergeAll(
-    format === "json"
-      ? Logger.layer([Logger.withConsoleError(Logger.formatJson)])
-      : Logger.layer([prettyLogger]),
-    Layer.effect(
-      References.MinimumLogLevel,
-      Effect.orElseSucceed(
-        Effect.gen(function* () {
-          return yield* LogLevelConfig
-        }),
-        () => "Info" as const
-      )
-    )
+    Logger.layer([format === "json" ? Logger.withConsoleError(Logger.formatJson) : prettyLogger]),
+    Layer.effect(References.MinimumLogLevel, minimumLevel)
   )

@@ -41,6 +41,8 @@ export interface AppProcess {
   readonly child: ChildProcessWithoutNullStreams
   readonly stdout: Array<string>
   readonly stderr: Array<string>
+  /** Every line of stdout and stderr, in the order they arrived. */
+  readonly output: Array<string>
   /** Resolves with the first stdout line that satisfies `predicate` (or rejects after `timeoutMs`). */
   readonly waitForLine: (predicate: (line: string) => boolean, timeoutMs?: number) => Promise<string>
   /** Resolves with the exit code. */
@@ -63,6 +65,7 @@ export const spawnApp = (
   )
   const stdout: Array<string> = []
   const stderr: Array<string> = []
+  const output: Array<string> = []
   const listeners = new Set<() => void>()
   const collect = (into: Array<string>) => {
     let partial = ""
@@ -70,6 +73,7 @@ export const spawnApp = (
       const parts = (partial + chunk.toString("utf8")).split("\n")
       partial = parts.pop() ?? ""
       into.push(...parts)
+      output.push(...parts)
       for (const listener of listeners) listener()
     }
   }
@@ -97,7 +101,7 @@ export const spawnApp = (
       listeners.add(check)
       check()
     })
-  return { child, stdout, stderr, waitForLine, exited }
+  return { child, stdout, stderr, output, waitForLine, exited }
 }
 
 /** Runs an app to completion. */
