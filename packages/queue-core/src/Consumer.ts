@@ -17,7 +17,7 @@
  * @since 0.1.0
  */
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs"
-import { Cause, Duration, Effect, FiberSet, Schedule, Schema, Semaphore } from "effect"
+import { Cause, Duration, Effect, Fiber, FiberSet, Schedule, Schema, Semaphore } from "effect"
 import * as Batcher from "./internal/batcher.ts"
 import type { InvalidQueueRef } from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
@@ -294,7 +294,16 @@ export const run = <E, R>(
         Effect.retry(config.receiveRetrySchedule)
       )
 
+      // The poller runs on its own fiber so that shutdown can begin (and say so) while a long
+      // poll is still in flight; interrupting the poller then waits for that poll to complete.
+      const poller = yield* Effect.forkScoped(Effect.forever(pollWithBackoff))
       yield* Effect.logInfo(`consuming ${queue.url}`)
-      return yield* Effect.forever(pollWithBackoff)
+      return yield* Fiber.join(poller).pipe(
+        Effect.onInterrupt(() =>
+          Effect.logInfo(
+            `shutting down: no new polls; letting the poll in flight finish (up to ${config.waitSeconds}s)`
+          ).pipe(Effect.andThen(Fiber.interrupt(poller)))
+        )
+      )
     }).pipe(Effect.annotateLogs({ queue: queueRef }))
   )
