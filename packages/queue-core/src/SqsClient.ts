@@ -41,7 +41,8 @@ import {
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
-import { Context, Effect, Layer, Schedule, type Scope } from "effect"
+import { Context, Effect, Layer, Metric, Schedule, type Scope } from "effect"
+import * as ConsumerMetrics from "./ConsumerMetrics.ts"
 import * as SqsConfig from "./SqsConfig.ts"
 import { classify, SqsError } from "./SqsError.ts"
 
@@ -122,9 +123,9 @@ export const fromClient = (
   settings: SqsConfig.SqsSettings,
   retrySchedule: Schedule.Schedule<unknown, SqsError> = defaultRetrySchedule
 ): SqsClient["Service"] => {
-  const action =
-    <I extends object, O>(name: string, Command: new (input: I) => any) =>
-    (input: I): Effect.Effect<O, SqsError> =>
+  const action = <I extends object, O>(name: string, Command: new (input: I) => any) => {
+    const countCall = Metric.update(Metric.withAttributes(ConsumerMetrics.apiCalls, { action: name }), 1)
+    return (input: I): Effect.Effect<O, SqsError> =>
       Effect.tryPromise({
         try: (signal) => client.send(new Command(input), { abortSignal: signal }) as Promise<O>,
         catch: (error) =>
@@ -132,7 +133,12 @@ export const fromClient = (
             action: name,
             reason: classify(error, { location: settings.location, queue: queueOf(input) })
           })
-      }).pipe(Effect.retry({ schedule: retrySchedule, while: (error) => error.isRetryable }))
+      }).pipe(
+        Effect.tap(() => countCall),
+        Effect.tapError(() => countCall),
+        Effect.retry({ schedule: retrySchedule, while: (error) => error.isRetryable })
+      )
+  }
 
   return SqsClient.of({
     settings,

@@ -1,0 +1,62 @@
+/**
+ * An in-memory stand-in for the SqsClient service (our own interface, not the SDK) for unit
+ * tests that drive time with TestClock. It records every call with the virtual time it was made.
+ */
+import { Clock, Duration, Effect, Option, Ref } from "effect"
+import type { Queues, SqsClient } from "../src/index.ts"
+
+export interface Call {
+  readonly action: string
+  readonly at: number
+  readonly input: any
+}
+
+export const queue: Queues.Queue = {
+  name: "jobs",
+  url: "http://127.0.0.1:4566/000000000000/jobs",
+  arn: "arn:aws:sqs:us-east-1:000000000000:jobs",
+  fifo: false,
+  contentBasedDeduplication: false,
+  maximumMessageSize: 1_048_576,
+  visibilityTimeout: Duration.seconds(30),
+  redrivePolicy: Option.none()
+}
+
+export const make = (answers: { readonly receive?: (count: number) => Effect.Effect<any, any> } = {}) =>
+  Effect.gen(function* () {
+    const calls = yield* Ref.make<Array<Call>>([])
+    const record =
+      (action: string, answer: (input: any) => Effect.Effect<any, any> = () => Effect.succeed({})) =>
+      (input: any) =>
+        Effect.gen(function* () {
+          const at = yield* Clock.currentTimeMillis
+          yield* Ref.update(calls, (all) => [...all, { action, at, input }])
+          return yield* answer(input)
+        })
+    const allSucceed = (input: any) =>
+      Effect.succeed({ Successful: input.Entries.map((entry: { Id: string }) => ({ Id: entry.Id })), Failed: [] })
+    const client = {
+      settings: {
+        mode: "explicit",
+        endpoint: "http://127.0.0.1:4566",
+        region: "us-east-1",
+        loopback: true,
+        location: "http://127.0.0.1:4566",
+        source: "test"
+      },
+      getQueueUrl: record("GetQueueUrl", () => Effect.succeed({ QueueUrl: queue.url })),
+      getQueueAttributes: record("GetQueueAttributes"),
+      listQueues: record("ListQueues"),
+      createQueue: record("CreateQueue"),
+      sendMessage: record("SendMessage"),
+      sendMessageBatch: record("SendMessageBatch", allSucceed),
+      receiveMessage: record("ReceiveMessage", (input) =>
+        answers.receive ? answers.receive(input.MaxNumberOfMessages) : Effect.never
+      ),
+      deleteMessageBatch: record("DeleteMessageBatch", allSucceed),
+      changeMessageVisibilityBatch: record("ChangeMessageVisibilityBatch", allSucceed)
+    } as SqsClient.SqsClient["Service"]
+    const callsOf = (action: string) =>
+      Effect.map(Ref.get(calls), (all) => all.filter((call) => call.action === action))
+    return { client, calls, callsOf }
+  })
