@@ -201,7 +201,8 @@ const durationOption = (
 ): Duration.Duration | undefined | InvalidOptions => {
   if (input === undefined) return undefined
   const duration = Duration.fromInput(input)
-  if (Option.isNone(duration)) return new InvalidOptions({ message: `${name} must be a duration, got ${String(input)}` })
+  if (Option.isNone(duration))
+    return new InvalidOptions({ message: `${name} must be a duration, got ${String(input)}` })
   if (
     range !== undefined &&
     (Duration.isLessThan(duration.value, range.min) || Duration.isGreaterThan(duration.value, range.max))
@@ -224,18 +225,24 @@ export const settings = (options: Options): Effect.Effect<Settings, InvalidOptio
       value instanceof InvalidOptions ? Effect.fail(value) : Effect.succeed(value)
     const maxMessages = options.maxMessages ?? 10
     if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > 10) {
-      return yield* new InvalidOptions({ message: `maxMessages must be an integer from 1 to 10, got ${maxMessages}` })
+      return yield* new InvalidOptions({
+        message: `maxMessages must be an integer from 1 to 10, got ${maxMessages}`
+      })
     }
     const maxInFlight = options.maxInFlight ?? 10
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-      return yield* new InvalidOptions({ message: `maxInFlight must be a positive integer, got ${maxInFlight}` })
+      return yield* new InvalidOptions({
+        message: `maxInFlight must be a positive integer, got ${maxInFlight}`
+      })
     }
-    const wait = (yield* check(durationOption("waitTime", options.waitTime, limits.waitTime))) ?? limits.waitTime.max
+    const wait =
+      (yield* check(durationOption("waitTime", options.waitTime, limits.waitTime))) ?? limits.waitTime.max
     const visibility = yield* check(
       durationOption("visibilityTimeout", options.visibilityTimeout, limits.visibilityTimeout)
     )
     const handlerTimeout = yield* check(durationOption("handlerTimeout", options.handlerTimeout))
-    const shutdownTimeout = (yield* check(durationOption("shutdownTimeout", options.shutdownTimeout))) ?? Duration.seconds(10)
+    const shutdownTimeout =
+      (yield* check(durationOption("shutdownTimeout", options.shutdownTimeout))) ?? Duration.seconds(10)
     const deleteFlushDelay =
       (yield* check(durationOption("deleteFlushDelay", options.deleteFlushDelay))) ?? Duration.millis(20)
     return {
@@ -325,7 +332,10 @@ export const run = <E, R>(
         })
 
       const release = (message: ReceivedMessage) =>
-        Effect.andThen(receipts.changeVisibility(message.receiptHandle, Duration.zero), Metric.update(metric.released, 1))
+        Effect.andThen(
+          receipts.changeVisibility(message.receiptHandle, Duration.zero),
+          Metric.update(metric.released, 1)
+        )
 
       const retryLater = (message: ReceivedMessage, delay: Duration.Duration | undefined) =>
         Effect.gen(function* () {
@@ -344,7 +354,9 @@ export const run = <E, R>(
           onSome: (policy) =>
             queues.resolve(policy.deadLetterTargetArn).pipe(
               Effect.map(Option.some),
-              Effect.tapError((error) => Effect.logError(`cannot resolve the dead-letter queue: ${error.message}`)),
+              Effect.tapError((error) =>
+                Effect.logError(`cannot resolve the dead-letter queue: ${error.message}`)
+              ),
               Effect.orElseSucceed(() => Option.none<Queue>())
             )
         })
@@ -354,7 +366,9 @@ export const run = <E, R>(
         Effect.gen(function* () {
           const dlq = yield* deadLetterQueue
           if (Option.isNone(dlq)) {
-            yield* Effect.logError(`no dead-letter queue for ${queue.name}: retrying the poison message later (${reason})`)
+            yield* Effect.logError(
+              `no dead-letter queue for ${queue.name}: retrying the poison message later (${reason})`
+            )
             return yield* retryLater(message, Duration.minutes(15))
           }
           const moved = yield* sqs
@@ -365,13 +379,19 @@ export const run = <E, R>(
                 ? { MessageAttributes: { ...message.messageAttributes } }
                 : {}),
               ...(dlq.value.fifo
-                ? { MessageGroupId: message.groupId ?? message.messageId, MessageDeduplicationId: message.messageId }
+                ? {
+                    MessageGroupId: message.groupId ?? message.messageId,
+                    MessageDeduplicationId: message.messageId
+                  }
                 : {})
             })
             .pipe(
               Effect.as(true),
               Effect.catch((error) =>
-                Effect.as(Effect.logError(`could not move the message to ${dlq.value.name}: ${error.message}`), false)
+                Effect.as(
+                  Effect.logError(`could not move the message to ${dlq.value.name}: ${error.message}`),
+                  false
+                )
               )
             )
           if (!moved) return yield* retryLater(message, undefined)
@@ -389,7 +409,9 @@ export const run = <E, R>(
                 duration: config.handlerTimeout,
                 orElse: () =>
                   Effect.fail(
-                    new RetryLater({ reason: `the handler timed out after ${Duration.format(config.handlerTimeout!)}` })
+                    new RetryLater({
+                      reason: `the handler timed out after ${Duration.format(config.handlerTimeout!)}`
+                    })
                   )
               })
             )
@@ -403,7 +425,10 @@ export const run = <E, R>(
         Effect.gen(function* () {
           const started = yield* Clock.currentTimeMillis
           const exit = yield* Effect.exit(runHandler(message))
-          yield* Metric.update(metric.handlerDuration, Duration.millis((yield* Clock.currentTimeMillis) - started))
+          yield* Metric.update(
+            metric.handlerDuration,
+            Duration.millis((yield* Clock.currentTimeMillis) - started)
+          )
           if (exit._tag === "Success") {
             leases.untrack(message.receiptHandle)
             yield* receipts.delete(message.receiptHandle)
@@ -437,15 +462,20 @@ export const run = <E, R>(
       const releaseUnstarted = (message: ReceivedMessage) => Effect.andThen(release(message), letGo(message))
 
       const handlers = yield* FiberSet.make<unknown, never>()
-      yield* Effect.addFinalizer(() =>
-        FiberSet.size(handlers).pipe(
-          Effect.flatMap((running) =>
-            running === 0
-              ? Effect.void
-              : Effect.logInfo(
-                  `shutting down: waiting up to ${Duration.format(config.shutdownTimeout)} for ${running} handler(s) in progress`
-                ).pipe(Effect.andThen(FiberSet.awaitEmpty(handlers).pipe(Effect.timeoutOption(config.shutdownTimeout))))
-          )
+
+      /** Gives running handlers the shutdown deadline, then interrupts them (their messages are released). */
+      const drainHandlers = FiberSet.size(handlers).pipe(
+        Effect.flatMap((running) =>
+          running === 0
+            ? Effect.void
+            : Effect.logInfo(
+                `shutting down: waiting up to ${Duration.format(config.shutdownTimeout)} for ${running} handler(s) in progress`
+              ).pipe(
+                Effect.andThen(
+                  FiberSet.awaitEmpty(handlers).pipe(Effect.timeoutOption(config.shutdownTimeout))
+                ),
+                Effect.andThen(FiberSet.clear(handlers))
+              )
         )
       )
 
@@ -489,7 +519,8 @@ export const run = <E, R>(
             const key = message.groupId ?? ""
             groups.set(key, [...(groups.get(key) ?? []), message])
           }
-          for (const [groupId, inGroup] of groups) yield* FiberSet.run(handlers, handleGroup(groupId, inGroup))
+          for (const [groupId, inGroup] of groups)
+            yield* FiberSet.run(handlers, handleGroup(groupId, inGroup))
         })
 
       const receive = (count: number) =>
@@ -545,15 +576,25 @@ export const run = <E, R>(
           )
       )
       yield* Effect.logInfo(`consuming ${queue.url}`)
-      return yield* Fiber.join(pollers[0]!).pipe(
-        Effect.onInterrupt(() =>
-          Effect.suspend(() => {
-            shuttingDown = true
-            return Effect.logInfo(
-              `shutting down: no new polls; letting the poll in flight finish (up to ${config.waitSeconds}s)`
-            ).pipe(Effect.andThen(Fiber.interruptAll(pollers)))
-          })
+      // Shutdown: the polls in flight finish (what they get is released) while running handlers
+      // get their deadline; then the scope flushes deletes and visibility changes. It runs on a
+      // detached fiber: fibers forked by the interrupted fiber itself (timeouts, races) would be
+      // interrupted with it.
+      const shutdown = Effect.suspend(() => {
+        shuttingDown = true
+        return Effect.logInfo(
+          `shutting down: no new polls; letting the poll in flight finish (up to ${config.waitSeconds}s)`
+        ).pipe(
+          Effect.andThen(
+            Effect.all([Fiber.interruptAll(pollers), drainHandlers], {
+              concurrency: "unbounded",
+              discard: true
+            })
+          )
         )
+      })
+      return yield* Fiber.join(pollers[0]!).pipe(
+        Effect.onInterrupt(() => Effect.flatMap(Effect.forkDetach(shutdown), Fiber.await))
       )
     }).pipe(Effect.annotateLogs({ queue: queueRef }))
   )
@@ -582,7 +623,10 @@ export const withSchema =
   (message) =>
     Schema.decodeUnknownEffect(Schema.fromJsonString(schema))(message.body).pipe(
       Effect.mapError(
-        (error) => new DeadLetter({ reason: `the body does not match its schema: ${error.message.replace(/\s+/g, " ")}` })
+        (error) =>
+          new DeadLetter({
+            reason: `the body does not match its schema: ${error.message.replace(/\s+/g, " ")}`
+          })
       ),
       Effect.flatMap((body) => handler({ ...message, body, rawBody: message.body }))
     )

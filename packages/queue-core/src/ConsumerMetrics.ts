@@ -9,26 +9,44 @@
  */
 import { Effect, Metric } from "effect"
 
-const counter = (name: string, description: string) => Metric.counter(name, { description, incremental: true })
+const counter = (name: string, description: string) =>
+  Metric.counter(name, { description, incremental: true })
 
 /** @category metrics */
 export const received = counter("sqs_consumer_messages_received_total", "Messages received")
 /** @category metrics */
-export const processed = counter("sqs_consumer_messages_processed_total", "Messages handled successfully (and deleted)")
+export const processed = counter(
+  "sqs_consumer_messages_processed_total",
+  "Messages handled successfully (and deleted)"
+)
 /** @category metrics */
-export const failed = counter("sqs_consumer_messages_failed_total", "Messages whose handler failed, timed out or died")
+export const failed = counter(
+  "sqs_consumer_messages_failed_total",
+  "Messages whose handler failed, timed out or died"
+)
 /** @category metrics */
-export const retried = counter("sqs_consumer_messages_retried_total", "Failed messages set to come back after a backoff")
+export const retried = counter(
+  "sqs_consumer_messages_retried_total",
+  "Failed messages set to come back after a backoff"
+)
 /** @category metrics */
-export const deadLettered = counter("sqs_consumer_messages_dead_lettered_total", "Messages moved to the dead-letter queue")
+export const deadLettered = counter(
+  "sqs_consumer_messages_dead_lettered_total",
+  "Messages moved to the dead-letter queue"
+)
 /** @category metrics */
 export const released = counter("sqs_consumer_messages_released_total", "Messages made visible again at once")
 /** @category metrics */
 export const emptyReceives = counter("sqs_consumer_empty_receives_total", "Receives that returned no message")
 /** @category metrics */
-export const leaseExtensions = counter("sqs_consumer_lease_extensions_total", "Visibility extensions of messages in progress")
+export const leaseExtensions = counter(
+  "sqs_consumer_lease_extensions_total",
+  "Visibility extensions of messages in progress"
+)
 /** @category metrics */
-export const inFlight = Metric.gauge("sqs_consumer_messages_in_flight", { description: "Messages being handled now" })
+export const inFlight = Metric.gauge("sqs_consumer_messages_in_flight", {
+  description: "Messages being handled now"
+})
 /** @category metrics */
 export const handlerDuration = Metric.timer("sqs_consumer_handler_duration", {
   description: "Time spent in the handler per message"

@@ -172,6 +172,9 @@ export const open = (
           ...(settings.loopback ? { credentials: LOCAL_CREDENTIALS } : {}),
           // One retry policy, ours: the SDK's would multiply with it.
           maxAttempts: 1,
+          // A long poll lasts at most 20 s: a request still unanswered after 40 s is dead, and
+          // an endpoint that does not accept a connection in 5 s is unreachable.
+          requestHandler: { connectionTimeout: 5_000, requestTimeout: 40_000 },
           ...options.sdk
         })
     ),

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 export * as Consumer from "./Consumer.ts"
+export * as ConsumerMetrics from "./ConsumerMetrics.ts"
 export * as OutgoingMessage from "./OutgoingMessage.ts"
 export * as Producer from "./Producer.ts"
 export * as QueueRef from "./QueueRef.ts"

@@ -22,7 +22,11 @@ export const queue: Queues.Queue = {
   redrivePolicy: Option.none()
 }
 
-export const make = (answers: { readonly receive?: (count: number) => Effect.Effect<any, any> } = {}) =>
+/** What SQS answers to a long poll on an empty queue: nothing, after the wait time. */
+export const emptyLongPoll = (input: { readonly WaitTimeSeconds?: number }) =>
+  Effect.as(Effect.sleep(Duration.seconds(input.WaitTimeSeconds ?? 0)), { Messages: [] })
+
+export const make = (answers: { readonly receive?: (input: any) => Effect.Effect<any, any> } = {}) =>
   Effect.gen(function* () {
     const calls = yield* Ref.make<Array<Call>>([])
     const record =
@@ -34,7 +38,10 @@ export const make = (answers: { readonly receive?: (count: number) => Effect.Eff
           return yield* answer(input)
         })
     const allSucceed = (input: any) =>
-      Effect.succeed({ Successful: input.Entries.map((entry: { Id: string }) => ({ Id: entry.Id })), Failed: [] })
+      Effect.succeed({
+        Successful: input.Entries.map((entry: { Id: string }) => ({ Id: entry.Id })),
+        Failed: []
+      })
     const client = {
       settings: {
         mode: "explicit",
@@ -51,7 +58,7 @@ export const make = (answers: { readonly receive?: (count: number) => Effect.Eff
       sendMessage: record("SendMessage"),
       sendMessageBatch: record("SendMessageBatch", allSucceed),
       receiveMessage: record("ReceiveMessage", (input) =>
-        answers.receive ? answers.receive(input.MaxNumberOfMessages) : Effect.never
+        answers.receive ? answers.receive(input) : emptyLongPoll(input)
       ),
       deleteMessageBatch: record("DeleteMessageBatch", allSucceed),
       changeMessageVisibilityBatch: record("ChangeMessageVisibilityBatch", allSucceed)

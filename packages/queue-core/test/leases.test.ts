@@ -16,7 +16,9 @@ describe("leases", () => {
       const calls = yield* sqs.callsOf("ChangeMessageVisibilityBatch")
       assert.strictEqual(calls.length, 1)
       assert.isBelow(calls[0]!.at, 30_000, "extended before the 30 s lapsed")
-      assert.deepStrictEqual(calls[0]!.input.Entries, [{ Id: "0", ReceiptHandle: "r1", VisibilityTimeout: 30 }])
+      assert.deepStrictEqual(calls[0]!.input.Entries, [
+        { Id: "0", ReceiptHandle: "r1", VisibilityTimeout: 30 }
+      ])
       yield* TestClock.adjust("90 seconds")
       const later = yield* sqs.callsOf("ChangeMessageVisibilityBatch")
       assert.isAtLeast(later.length, 4)
@@ -24,7 +26,8 @@ describe("leases", () => {
         const previousEnd = i === 0 ? 30_000 : later[i - 1]!.at + 30_000
         assert.isBelow(call.at, previousEnd, `extension ${i} came before the visibility lapsed`)
       }
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 
   it.effect("groups extensions of many messages into batches of 10", () =>
     Effect.gen(function* () {
@@ -37,7 +40,8 @@ describe("leases", () => {
         calls.map((call) => call.input.Entries.length),
         [10, 10, 5]
       )
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 
   it.effect("stops extending a message once it is handled", () =>
     Effect.gen(function* () {
@@ -48,7 +52,8 @@ describe("leases", () => {
       leases.untrack("r1")
       yield* TestClock.adjust("5 minutes")
       assert.strictEqual((yield* sqs.callsOf("ChangeMessageVisibilityBatch")).length, 0)
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 
   it.effect("never extends past 12 hours from the receive", () =>
     Effect.gen(function* () {
@@ -57,8 +62,11 @@ describe("leases", () => {
       yield* leases.track("r1")
       yield* TestClock.adjust("13 hours")
       const calls = yield* sqs.callsOf("ChangeMessageVisibilityBatch")
-      const lastEnd = Math.max(...calls.map((call) => call.at + call.input.Entries[0].VisibilityTimeout * 1000))
+      const lastEnd = Math.max(
+        ...calls.map((call) => call.at + call.input.Entries[0].VisibilityTimeout * 1000)
+      )
       assert.isAtLeast(calls.length, 2)
       assert.isAtMost(lastEnd, Duration.toMillis(Duration.hours(12)))
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 })

@@ -31,7 +31,11 @@ export interface LeasesOptions {
   readonly visibility: Duration.Duration
 }
 
-export const make = Effect.fnUntraced(function* (sqs: SqsClient["Service"], queue: Queue, options: LeasesOptions) {
+export const make = Effect.fnUntraced(function* (
+  sqs: SqsClient["Service"],
+  queue: Queue,
+  options: LeasesOptions
+) {
   const leases = new Map<string, Lease>()
   const visibilityMillis = Duration.toMillis(options.visibility)
   const extensions = Metric.withAttributes(ConsumerMetrics.leaseExtensions, { queue: queue.name })
@@ -68,9 +72,12 @@ export const make = Effect.fnUntraced(function* (sqs: SqsClient["Service"], queu
         })
         .pipe(
           Effect.catch((error) =>
-            Effect.as(Effect.logWarning(`could not extend the visibility of messages in progress: ${error.message}`), {
-              Successful: []
-            })
+            Effect.as(
+              Effect.logWarning(`could not extend the visibility of messages in progress: ${error.message}`),
+              {
+                Successful: []
+              }
+            )
           )
         )
       for (const ok of output.Successful ?? []) {

@@ -10,7 +10,9 @@ import type { Queue } from "../Queues.ts"
 import type { SqsClient } from "../SqsClient.ts"
 import * as Batcher from "./batcher.ts"
 
-class EntriesFailed extends Data.TaggedError("EntriesFailed")<{ readonly failed: ReadonlyArray<BatchResultErrorEntry> }> {}
+class EntriesFailed extends Data.TaggedError("EntriesFailed")<{
+  readonly failed: ReadonlyArray<BatchResultErrorEntry>
+}> {}
 
 export interface Receipts {
   readonly delete: (receiptHandle: string) => Effect.Effect<void>
@@ -23,7 +25,10 @@ export interface ReceiptsOptions {
   readonly entryRetrySchedule?: Schedule.Schedule<unknown, unknown>
 }
 
-const defaultEntryRetrySchedule = Schedule.exponential("100 millis").pipe(Schedule.jittered, Schedule.upTo({ times: 4 }))
+const defaultEntryRetrySchedule = Schedule.exponential("100 millis").pipe(
+  Schedule.jittered,
+  Schedule.upTo({ times: 4 })
+)
 
 /**
  * Sends entries with `send`, retrying only those that failed on SQS's side.
@@ -31,7 +36,9 @@ const defaultEntryRetrySchedule = Schedule.exponential("100 millis").pipe(Schedu
 const sendWithEntryRetries = <Entry extends { readonly Id: string }>(
   name: string,
   entries: ReadonlyArray<Entry>,
-  send: (entries: ReadonlyArray<Entry>) => Effect.Effect<ReadonlyArray<BatchResultErrorEntry>, { message: string }>,
+  send: (
+    entries: ReadonlyArray<Entry>
+  ) => Effect.Effect<ReadonlyArray<BatchResultErrorEntry>, { message: string }>,
   schedule: Schedule.Schedule<unknown, unknown>
 ): Effect.Effect<void> => {
   let pending = entries
@@ -47,7 +54,10 @@ const sendWithEntryRetries = <Entry extends { readonly Id: string }>(
               `${name}: ${ownFault.length} entr${ownFault.length === 1 ? "y" : "ies"} rejected: ` +
                 ownFault.map((entry) => `${entry.Code}: ${entry.Message}`).join("; ")
             )
-      return Effect.andThen(logOwnFault, pending.length === 0 ? Effect.void : Effect.fail(new EntriesFailed({ failed })))
+      return Effect.andThen(
+        logOwnFault,
+        pending.length === 0 ? Effect.void : Effect.fail(new EntriesFailed({ failed }))
+      )
     })
   )
   return attempt.pipe(
@@ -55,13 +65,19 @@ const sendWithEntryRetries = <Entry extends { readonly Id: string }>(
     Effect.catch((error) =>
       Effect.logError(
         `${name} failed; the message(s) will be received again: ` +
-          (error instanceof EntriesFailed ? error.failed.map((entry) => entry.Code).join(", ") : error.message)
+          (error instanceof EntriesFailed
+            ? error.failed.map((entry) => entry.Code).join(", ")
+            : error.message)
       )
     )
   )
 }
 
-export const make = Effect.fnUntraced(function* (sqs: SqsClient["Service"], queue: Queue, options: ReceiptsOptions) {
+export const make = Effect.fnUntraced(function* (
+  sqs: SqsClient["Service"],
+  queue: Queue,
+  options: ReceiptsOptions
+) {
   const schedule = options.entryRetrySchedule ?? defaultEntryRetrySchedule
   const withIds = <A>(items: ReadonlyArray<A>) => items.map((item, index) => ({ Id: String(index), item }))
 
