@@ -3,8 +3,8 @@
  * printed, and shuts down cleanly on SIGINT/SIGTERM.
  */
 import { Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
-import { Consumer } from "@bgcheck/queue-core"
-import { Duration, Effect, Ref } from "effect"
+import { Consumer, ConsumerMetrics, Queues } from "@bgcheck/queue-core"
+import { Duration, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { printMessage } from "./printMessage.ts"
 
@@ -39,24 +39,18 @@ const flags = {
 
 const consumer = Command.make("consumer", flags, (flags) =>
   Effect.gen(function* () {
-    const processed = yield* Ref.make(0)
     const print = printMessage(flags.logFormat)
-    yield* Consumer.run(
-      flags.queue,
-      (message) => print(message).pipe(Effect.andThen(Ref.update(processed, (n) => n + 1))),
-      {
-        maxMessages: flags.maxMessages,
-        waitTime: flags.wait,
-        maxInFlight: flags.maxInFlight,
-        shutdownTimeout: flags.shutdownTimeout,
-        ...(flags.visibilityTimeout._tag === "Some"
-          ? { visibilityTimeout: flags.visibilityTimeout.value }
-          : {})
-      }
-    ).pipe(
+    const queue = yield* (yield* Queues.Queues).resolve(flags.queue)
+    yield* Consumer.run(queue.url, print, {
+      maxMessages: flags.maxMessages,
+      waitTime: flags.wait,
+      maxInFlight: flags.maxInFlight,
+      shutdownTimeout: flags.shutdownTimeout,
+      ...(flags.visibilityTimeout._tag === "Some" ? { visibilityTimeout: flags.visibilityTimeout.value } : {})
+    }).pipe(
       Effect.onInterrupt(() =>
-        Ref.get(processed).pipe(
-          Effect.flatMap((n) => Effect.logInfo(`consumer stopped: ${n} message(s) processed`))
+        Consumer.summary(queue.name).pipe(
+          Effect.flatMap((summary) => Effect.logInfo(`consumer stopped: ${ConsumerMetrics.formatSummary(summary)}`))
         )
       )
     )

@@ -40,7 +40,7 @@ describe("the lab, as processes", () => {
     consumer.child.kill("SIGTERM")
     expect(await consumer.exited).toBe(0)
     expect(Date.now() - stoppingAt).toBeLessThan(5_000)
-    expect(consumer.stderr.join("\n")).toContain("consumer stopped: 4 message(s) processed")
+    expect(consumer.stderr.join("\n")).toMatch(/consumer stopped: received 4, processed 4, failed 0/)
     expect(server.inspect("BackgroundCheckApp")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
   })
 

@@ -49,6 +49,9 @@ export interface LocalSqsServer {
   inspect(
     name: string
   ): { readonly ready: number; readonly delayed: number; readonly inFlight: number } | undefined
+  /** SQS requests received since the start (or the last `resetRequestCounts`), by action. */
+  requestCounts(): Readonly<Record<string, number>>
+  resetRequestCounts(): void
   /** Removes every message, keeping the queues. */
   reset(): void
   /** Removes every queue and message. */
@@ -77,6 +80,15 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
   }
 
   const app = buildApp({ logger: false, defaultRegion: REGION, stores })
+  let requestCounts: Record<string, number> = {}
+  app.addHook("onRequest", (request: any, _reply: unknown, done: () => void) => {
+    const target = request.headers["x-amz-target"]
+    if (typeof target === "string") {
+      const action = target.replace("AmazonSQS.", "")
+      requestCounts[action] = (requestCounts[action] ?? 0) + 1
+    }
+    done()
+  })
   app.addHook("onSend", (_request: unknown, reply: any, payload: unknown, done: any) => {
     const header = reply.getHeader("x-amzn-query-error")
     if (typeof header === "string") reply.header("x-amzn-query-error", realQueryErrorHeader(header))
@@ -134,6 +146,10 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
           delayed: inspected.messages.delayed.length,
           inFlight: inspected.messages.inflight.length
         }
+      },
+      requestCounts: () => ({ ...requestCounts }),
+      resetRequestCounts: () => {
+        requestCounts = {}
       },
       reset: () => {
         stores.sqsStore.clearMessages()

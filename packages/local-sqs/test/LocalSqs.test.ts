@@ -94,6 +94,13 @@ describe("a local SQS", () => {
     ).rejects.toBeInstanceOf(BatchEntryIdsNotDistinct)
   })
 
+  it("counts the requests it receives, by action", async () => {
+    server.resetRequestCounts()
+    await sqs.send(new GetQueueUrlCommand({ QueueName: "BackgroundCheckApp" }))
+    await sqs.send(new GetQueueUrlCommand({ QueueName: "BackgroundCheckApp" }))
+    expect(server.requestCounts()).toEqual({ GetQueueUrl: 2 })
+  })
+
   it("reset removes the messages and keeps the queues", async () => {
     const QueueUrl = server.createQueue({ name: "to-reset" }).url
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }))

@@ -162,7 +162,9 @@ export const make = Effect.gen(function* () {
     const cached = MutableHashMap.get(cache, input)
     if (Option.isSome(cached)) return cached.value
     const queue = yield* lookup(yield* parse(input))
+    // Later references by URL (what the consumer passes around) hit the cache too.
     MutableHashMap.set(cache, input, queue)
+    MutableHashMap.set(cache, queue.url, queue)
     return queue
   })
 
