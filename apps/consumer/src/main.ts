@@ -50,7 +50,9 @@ const consumer = Command.make("consumer", flags, (flags) =>
     }).pipe(
       Effect.onInterrupt(() =>
         Consumer.summary(queue.name).pipe(
-          Effect.flatMap((summary) => Effect.logInfo(`consumer stopped: ${ConsumerMetrics.formatSummary(summary)}`))
+          Effect.flatMap((summary) =>
+            Effect.logInfo(`consumer stopped: ${ConsumerMetrics.formatSummary(summary)}`)
+          )
         )
       )
     )
