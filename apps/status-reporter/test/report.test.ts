@@ -37,7 +37,9 @@ const recordingProducer = (fifo: boolean) =>
             ])
             return { messageId: "m" }
           }),
-        sendBatch: () => Effect.die("unused")
+        sendBatch: () => Effect.die("unused"),
+        sendAll: () => Effect.die("unused"),
+        validate: () => Effect.void
       })
     )
     return { sent, layer }

@@ -123,7 +123,17 @@ export const fromClient = (
   settings: SqsConfig.SqsSettings,
   retrySchedule: Schedule.Schedule<unknown, SqsError> = defaultRetrySchedule
 ): SqsClient["Service"] => {
-  const action = <I extends object, O>(name: string, Command: new (input: I) => any) => {
+  /**
+   * A send that broke off mid-request may have been stored: retrying it could duplicate a
+   * message, so sends are retried only when the request surely did not reach SQS.
+   */
+  const action = <I extends object, O>(
+    name: string,
+    Command: new (input: I) => any,
+    kind: "send" | "other" = "other"
+  ) => {
+    const retryWhile = (error: SqsError) =>
+      error.isRetryable && (kind === "other" || !error.mayHaveReachedSqs)
     const countCall = Metric.update(Metric.withAttributes(ConsumerMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> =>
       Effect.tryPromise({
@@ -136,7 +146,7 @@ export const fromClient = (
       }).pipe(
         Effect.tap(() => countCall),
         Effect.tapError(() => countCall),
-        Effect.retry({ schedule: retrySchedule, while: (error) => error.isRetryable })
+        Effect.retry({ schedule: retrySchedule, while: retryWhile })
       )
   }
 
@@ -146,8 +156,8 @@ export const fromClient = (
     getQueueAttributes: action("GetQueueAttributes", GetQueueAttributesCommand),
     listQueues: action("ListQueues", ListQueuesCommand),
     createQueue: action("CreateQueue", CreateQueueCommand),
-    sendMessage: action("SendMessage", SendMessageCommand),
-    sendMessageBatch: action("SendMessageBatch", SendMessageBatchCommand),
+    sendMessage: action("SendMessage", SendMessageCommand, "send"),
+    sendMessageBatch: action("SendMessageBatch", SendMessageBatchCommand, "send"),
     receiveMessage: action("ReceiveMessage", ReceiveMessageCommand),
     deleteMessageBatch: action("DeleteMessageBatch", DeleteMessageBatchCommand),
     changeMessageVisibilityBatch: action("ChangeMessageVisibilityBatch", ChangeMessageVisibilityBatchCommand)
@@ -174,7 +184,7 @@ export const open = (
           maxAttempts: 1,
           // A long poll lasts at most 20 s: a request still unanswered after 40 s is dead, and
           // an endpoint that does not accept a connection in 5 s is unreachable.
-          requestHandler: { connectionTimeout: 5_000, requestTimeout: 40_000 },
+          requestHandler: { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
           ...options.sdk
         })
     ),

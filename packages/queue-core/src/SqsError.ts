@@ -23,11 +23,27 @@ export class QueueNotFound extends Schema.TaggedError<QueueNotFound>()("QueueNot
 }
 
 /**
- * Nothing answered at the endpoint (connection refused, unknown host, reset, timed out).
+ * Nothing answered at the endpoint (connection refused, unknown host, no route, no connection
+ * in time): the request never reached SQS.
  *
  * @category errors
  */
 export class EndpointUnreachable extends Schema.TaggedError<EndpointUnreachable>()("EndpointUnreachable", {
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return true
+  }
+}
+
+/**
+ * The connection broke after the request was sent (reset, timed out): SQS may or may not have
+ * acted on it. Retrying is safe for reads, deletes and visibility changes; a retried send may
+ * duplicate a message, so sends are not retried on this.
+ *
+ * @category errors
+ */
+export class ConnectionLost extends Schema.TaggedError<ConnectionLost>()("ConnectionLost", {
   message: Schema.String
 }) {
   get isRetryable(): boolean {
@@ -111,6 +127,7 @@ export class Unknown extends Schema.TaggedError<Unknown>()("Unknown", {
 export const SqsErrorReason = Schema.Union([
   QueueNotFound,
   EndpointUnreachable,
+  ConnectionLost,
   Throttled,
   ServiceUnavailable,
   AccessDenied,
@@ -137,6 +154,10 @@ export class SqsError extends Schema.TaggedError<SqsError>()("SqsError", {
   }
   get isRetryable(): boolean {
     return this.reason.isRetryable
+  }
+  /** True when SQS may have acted on the request although it failed (the connection broke). */
+  get mayHaveReachedSqs(): boolean {
+    return this.reason._tag === "ConnectionLost"
   }
 }
 
@@ -192,6 +213,16 @@ const queueMissingCodes = new Set([
   "NonExistentQueue"
 ])
 
+/** Failures before the request could be sent. */
+const neverSent = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
 const describeNetwork = (code: string): string => {
   switch (code) {
     case "ECONNREFUSED":
@@ -199,6 +230,11 @@ const describeNetwork = (code: string): string => {
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return "host not found"
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "no route to host"
+    case "UND_ERR_CONNECT_TIMEOUT":
+      return "connection timed out"
     case "ECONNRESET":
     case "EPIPE":
     case "UND_ERR_SOCKET":
@@ -222,7 +258,12 @@ const networkCode = (error: unknown, depth = 0): string | undefined => {
   const code = stringField(error, "code")
   if (code !== undefined && networkCodes.has(code)) return code
   const name = stringField(error, "name")
-  if (name !== undefined && networkNames.has(name)) return "ETIMEDOUT"
+  if (name !== undefined && networkNames.has(name)) {
+    // The SDK's connection timeout: the request was never sent.
+    return /did not establish a connection/.test(stringField(error, "message") ?? "")
+      ? "UND_ERR_CONNECT_TIMEOUT"
+      : "ETIMEDOUT"
+  }
   const inner = field(error, "errors")
   if (Array.isArray(inner)) {
     for (const each of inner) {
@@ -240,9 +281,14 @@ const networkCode = (error: unknown, depth = 0): string | undefined => {
  */
 export const classify = (error: unknown, target: Target): SqsErrorReason => {
   const network = networkCode(error)
-  if (network !== undefined) {
+  if (network !== undefined && neverSent.has(network)) {
     return new EndpointUnreachable({
       message: `cannot reach SQS at ${target.location} (${describeNetwork(network)})`
+    })
+  }
+  if (network !== undefined) {
+    return new ConnectionLost({
+      message: `lost the connection to SQS at ${target.location} (${describeNetwork(network)})`
     })
   }
   const code = stringField(error, "name") ?? "Error"

@@ -21,7 +21,7 @@ describe("Producer.chunk", () => {
   })
 })
 
-layer(LocalSqsServices)("Producer (local SQS over HTTP)", (it) => {
+layer(LocalSqsServices, { excludeTestServices: true })("Producer (local SQS over HTTP)", (it) => {
   it.effect("sends one message and returns its id", () =>
     Effect.gen(function* () {
       const server = yield* LocalSqs

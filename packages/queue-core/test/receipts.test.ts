@@ -34,13 +34,16 @@ describe("receipts", () => {
           return client.deleteMessageBatch(input)
         }
       }
-      const receipts = yield* Receipts.make(recording as any, FakeSqs.queue, { deleteFlushDelay: Duration.millis(20) })
+      const receipts = yield* Receipts.make(recording as any, FakeSqs.queue, {
+        deleteFlushDelay: Duration.millis(20)
+      })
       for (const receipt of ["a", "b", "c"]) yield* receipts.delete(receipt)
       yield* Effect.yieldNow
       yield* TestClock.adjust("20 millis")
       yield* TestClock.adjust("1 second")
       assert.deepStrictEqual(calls, [["a", "b", "c"], ["b"]])
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 
   it.effect("does not retry entries rejected for their own fault", () =>
     Effect.gen(function* () {
@@ -58,5 +61,6 @@ describe("receipts", () => {
       yield* Effect.yieldNow
       yield* TestClock.adjust("10 seconds")
       assert.strictEqual(calls, 1)
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+  )
 })
