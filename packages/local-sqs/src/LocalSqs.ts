@@ -4,8 +4,12 @@
  * It is fauxqs listening on 127.0.0.1 only, with the error codes real SQS sends and queue URLs
  * that point back at the server itself (`http://127.0.0.1:PORT/000000000000/NAME`).
  */
+
+import * as Faults from "./faults.ts"
 import { buildApp, makePersistence, makeStores } from "./fauxqsInternals.ts"
 import { realQueryErrorHeader } from "./sqsErrorCodes.ts"
+
+export type { Faults } from "./faults.ts"
 
 export const LOOPBACK = "127.0.0.1"
 export const DEFAULT_PORT = 4566
@@ -52,6 +56,9 @@ export interface LocalSqsServer {
   /** SQS requests received since the start (or the last `resetRequestCounts`), by action. */
   requestCounts(): Readonly<Record<string, number>>
   resetRequestCounts(): void
+  /** Test only: makes requests or batch entries fail, or slow, until `clearFaults`. */
+  injectFaults(faults: Faults.Faults): void
+  clearFaults(): void
   /** Removes every message, keeping the queues. */
   reset(): void
   /** Removes every queue and message. */
@@ -81,6 +88,8 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
 
   const app = buildApp({ logger: false, defaultRegion: REGION, stores })
   let requestCounts: Record<string, number> = {}
+  let faults: Faults.Faults | undefined
+  Faults.install(app, () => faults)
   app.addHook("onRequest", (request: any, _reply: unknown, done: () => void) => {
     const target = request.headers["x-amz-target"]
     if (typeof target === "string") {
@@ -146,6 +155,12 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
           delayed: inspected.messages.delayed.length,
           inFlight: inspected.messages.inflight.length
         }
+      },
+      injectFaults: (next) => {
+        faults = next
+      },
+      clearFaults: () => {
+        faults = undefined
       },
       requestCounts: () => ({ ...requestCounts }),
       resetRequestCounts: () => {

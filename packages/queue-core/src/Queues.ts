@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import type { QueueAttributeName } from "@aws-sdk/client-sqs"
-import { Context, Duration, Effect, Layer, MutableHashMap, Option, Schema } from "effect"
+import { Context, Deferred, Duration, Effect, Layer, MutableHashMap, Option, Schema } from "effect"
 import * as QueueRef from "./QueueRef.ts"
 import { SqsClient } from "./SqsClient.ts"
 import type { SqsError } from "./SqsError.ts"
@@ -158,15 +158,37 @@ export const make = Effect.gen(function* () {
     return toQueue(ref.name, url, yield* attributesOf(url, STATIC_ATTRIBUTES))
   })
 
-  const resolve = Effect.fnUntraced(function* (input: string) {
-    const cached = MutableHashMap.get(cache, input)
-    if (Option.isSome(cached)) return cached.value
-    const queue = yield* lookup(yield* parse(input))
-    // Later references by URL (what the consumer passes around) hit the cache too.
-    MutableHashMap.set(cache, input, queue)
-    MutableHashMap.set(cache, queue.url, queue)
-    return queue
-  })
+  // Concurrent first lookups of one queue share a single request.
+  const lookups = new Map<string, Deferred.Deferred<Queue, SqsError | QueueRef.InvalidQueueRef>>()
+
+  const resolve = (input: string): Effect.Effect<Queue, SqsError | QueueRef.InvalidQueueRef> =>
+    Effect.suspend(() => {
+      const cached = MutableHashMap.get(cache, input)
+      if (Option.isSome(cached)) return Effect.succeed(cached.value)
+      const pending = lookups.get(input)
+      if (pending !== undefined) return Deferred.await(pending)
+      const lookedUp = Deferred.makeUnsafe<Queue, SqsError | QueueRef.InvalidQueueRef>()
+      lookups.set(input, lookedUp)
+      const lookUp: Effect.Effect<Queue, SqsError | QueueRef.InvalidQueueRef> = Effect.flatMap(
+        parse(input),
+        lookup
+      )
+      return lookUp.pipe(
+        Effect.tap((queue) =>
+          Effect.sync(() => {
+            // Later references by URL (what the consumer passes around) hit the cache too.
+            MutableHashMap.set(cache, input, queue)
+            MutableHashMap.set(cache, queue.url, queue)
+          })
+        ),
+        Effect.onExit((exit) =>
+          Effect.suspend(() => {
+            lookups.delete(input)
+            return Deferred.done(lookedUp, exit)
+          })
+        )
+      )
+    })
 
   const list = Effect.fnUntraced(function* (prefix?: string) {
     const urls: Array<string> = []
