@@ -19,7 +19,7 @@ describe("the lab, as processes", () => {
     const consumer = spawnApp("consumer", ["--wait", "1s"], env)
     await new Promise((resolve) => setTimeout(resolve, 300))
 
-    const sender = await runApp("sender", [], env)
+    const sender = await runApp("sender", ["--output", "json"], env)
     expect(sender.code).toBe(0)
     const helloId = JSON.parse(sender.stdout[0]!).messageIds[0]
 

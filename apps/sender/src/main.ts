@@ -1,13 +1,15 @@
 /**
  * The producer (the lab's send.py): sends `Hello World` to BackgroundCheckApp by default and
- * prints the message id; or N numbered copies, or one message per line of a file.
+ * prints the message id; or N numbered copies, or one message per line of a file or stdin, as a
+ * stream with a progress bar and a summary.
  */
 import { AppErrors, Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
 import { OutgoingMessage, Producer } from "@bgcheck/queue-core"
-import { Clock, Console, Duration, Effect, Option } from "effect"
+import { Console, Duration, Effect, Option, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Attributes from "./attributes.ts"
 import * as Messages from "./messages.ts"
+import * as ProgressBar from "./progress.ts"
 
 const flags = {
   ...Flags.common,
@@ -16,14 +18,14 @@ const flags = {
     Flag.withDescription('Message body (default "Hello World")'),
     Flag.withDefault("Hello World")
   ),
-  count: Flags.integer("count", { min: 1, max: 1_000_000 }).pipe(
+  count: Flags.integer("count", { min: 1, max: 100_000_000 }).pipe(
     Flag.withDescription("Send N numbered copies of the body (default 1)"),
     Flag.withDefault(1)
   ),
   file: Flag.String("file").pipe(
     Flag.withMetavar("PATH"),
     Flag.withDescription(
-      "Send one message per non-empty line of PATH (- reads stdin); a line of JSON stays as it is"
+      "Send one message per non-empty line of PATH (- reads stdin); a line of JSON stays as it is. A file is checked whole before anything is sent"
     ),
     Flag.optional
   ),
@@ -53,8 +55,120 @@ const flags = {
   concurrency: Flags.integer("concurrency", { min: 1, max: 100 }).pipe(
     Flag.withDescription("SendMessageBatch requests in flight at once (default 4)"),
     Flag.withDefault(4)
+  ),
+  output: Flag.Literals("output", ["text", "json"]).pipe(
+    Flag.withDescription("text for people, json for one JSON summary on stdout (default text)"),
+    Flag.withDefault("text" as const)
   )
 }
+
+type SenderFlags = Command.Command.Config.Infer<typeof flags>
+
+/** How many invalid lines a failed pre-check names. */
+const NAMED_INVALID = 5
+
+/** A file is checked whole before anything is sent, so that a bad line never leaves it half-sent. */
+const checkAll = (
+  queue: string,
+  messages: Stream.Stream<Messages.Labelled, AppErrors.AppError, any>,
+  toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
+) =>
+  Effect.gen(function* () {
+    const producer = yield* Producer.Producer
+    const invalid: Array<string> = []
+    let total = 0
+    let invalidCount = 0
+    yield* messages.pipe(
+      Stream.runForEach((item) =>
+        producer.validate(queue, toMessage(item)).pipe(
+          Effect.tap(() => Effect.sync(() => total++)),
+          Effect.catchTag("InvalidMessage", (error) =>
+            Effect.sync(() => {
+              total++
+              invalidCount++
+              if (invalid.length < NAMED_INVALID) invalid.push(`${item.label}: ${error.reason}`)
+            })
+          )
+        )
+      )
+    )
+    if (invalidCount > 0) {
+      const more = invalidCount > invalid.length ? `; and ${invalidCount - invalid.length} more` : ""
+      return yield* AppErrors.badInput(
+        `${invalid.join("; ")}${more} (${invalidCount} invalid of ${total}; nothing was sent)`
+      )
+    }
+    return total
+  })
+
+const sendOne = (flags: SenderFlags, message: OutgoingMessage.OutgoingMessage) =>
+  Effect.gen(function* () {
+    const producer = yield* Producer.Producer
+    const sent = yield* producer
+      .send(flags.queue, message)
+      .pipe(
+        Effect.catchTag("InvalidMessage", (error) =>
+          Effect.fail(AppErrors.badInput(`${error.message} (nothing was sent)`))
+        )
+      )
+    if (flags.output === "json") {
+      yield* Console.log(
+        JSON.stringify({ queue: flags.queue, sent: 1, failed: 0, messageIds: [sent.messageId], failures: [] })
+      )
+    } else {
+      yield* Console.log(`sent ${sent.messageId}`)
+    }
+  })
+
+const sendMany = (
+  flags: SenderFlags,
+  toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
+) =>
+  Effect.gen(function* () {
+    const producer = yield* Producer.Producer
+    const messages = Messages.stream(flags)
+    const total = Messages.isRereadable(flags)
+      ? yield* checkAll(flags.queue, messages, toMessage)
+      : Option.isNone(flags.file)
+        ? flags.count
+        : undefined
+    if (total === 0) return yield* AppErrors.badInput("nothing to send: the file has no non-empty line")
+    const bar = yield* ProgressBar.make(total)
+    const summary = yield* producer
+      .sendAll(flags.queue, messages, {
+        toMessage,
+        concurrency: flags.concurrency * Producer.MAX_BATCH_ENTRIES,
+        onProgress: bar.update
+      })
+      .pipe(Effect.ensuring(bar.stop))
+    const failures = summary.failures.map((failure) => ({
+      message: failure.item.label,
+      code: failure.code,
+      reason: failure.message
+    }))
+    if (flags.output === "json") {
+      yield* Console.log(
+        JSON.stringify({
+          queue: flags.queue,
+          sent: summary.sent,
+          failed: summary.failed,
+          seconds: Number(summary.seconds.toFixed(3)),
+          messagesPerSecond: Math.round(summary.rate),
+          failures
+        })
+      )
+    } else {
+      for (const failure of failures)
+        yield* Console.error(`failed ${failure.message}: ${failure.code}: ${failure.reason}`)
+      if (summary.failed > failures.length)
+        yield* Console.error(`... and ${summary.failed - failures.length} more failures`)
+      yield* Console.error(
+        `${summary.sent} sent, ${summary.failed} failed to ${flags.queue} in ${summary.seconds.toFixed(2)}s ` +
+          `(${Math.round(summary.rate)} messages/s)`
+      )
+    }
+    if (summary.failed > 0) return yield* AppErrors.failure(`${summary.failed} message(s) failed`)
+  })
 
 const sender = Command.make("sender", flags, (flags) =>
   Effect.gen(function* () {
@@ -62,60 +176,19 @@ const sender = Command.make("sender", flags, (flags) =>
       return yield* AppErrors.badInput("--file cannot be combined with --body or --count")
     }
     const attributes = yield* Attributes.parse(flags.attribute)
-    const labelled = yield* Messages.read(flags)
-    if (labelled.length === 0)
-      return yield* AppErrors.badInput("nothing to send: the file has no non-empty line")
     const settings = {
       ...(flags.attribute.length > 0 ? { attributes } : {}),
       ...(Option.isSome(flags.groupId) ? { groupId: flags.groupId.value } : {}),
       ...(Option.isSome(flags.dedupId) ? { deduplicationId: flags.dedupId.value } : {}),
       ...(Option.isSome(flags.delay) ? { delay: flags.delay.value } : {})
     }
-    const producer = yield* Producer.Producer
-    const started = yield* Clock.currentTimeMillis
-    const outcomes = yield* producer
-      .sendBatch(
-        flags.queue,
-        labelled.map((message) => Messages.withSettings(message, settings)),
-        { concurrency: flags.concurrency }
-      )
-      .pipe(
-        Effect.catchTag("InvalidMessage", (error) =>
-          Effect.fail(
-            AppErrors.badInput(`${labelled[error.index ?? 0]?.label}: ${error.reason} (nothing was sent)`)
-          )
-        )
-      )
-    const seconds = Math.max((yield* Clock.currentTimeMillis) - started, 1) / 1000
-    const sent = outcomes.filter((outcome) => outcome._tag === "Sent")
-    const failed = outcomes.filter((outcome) => outcome._tag === "Failed")
-
-    if (flags.logFormat === "json") {
-      yield* Console.log(
-        JSON.stringify({
-          queue: flags.queue,
-          sent: sent.length,
-          failed: failed.length,
-          messagesPerSecond: Math.round(sent.length / seconds),
-          messageIds: sent.length <= 10 ? sent.map((outcome) => outcome.messageId) : undefined,
-          failures: failed.map((outcome) => ({
-            message: labelled[outcome.index]?.label,
-            code: outcome.code,
-            reason: outcome.message
-          }))
-        })
-      )
-    } else {
-      if (sent.length <= 10) for (const outcome of sent) yield* Console.log(`sent ${outcome.messageId}`)
-      for (const outcome of failed) {
-        yield* Console.error(`failed ${labelled[outcome.index]?.label}: ${outcome.code}: ${outcome.message}`)
-      }
-      yield* Console.error(
-        `${sent.length} sent, ${failed.length} failed to ${flags.queue} in ${seconds.toFixed(2)}s ` +
-          `(${Math.round(sent.length / seconds)} messages/s)`
-      )
-    }
-    if (failed.length > 0) return yield* AppErrors.failure(`${failed.length} message(s) failed`)
+    const toMessage = (item: Messages.Labelled): OutgoingMessage.OutgoingMessage => ({
+      ...settings,
+      body: item.body
+    })
+    if (Option.isNone(flags.file) && flags.count === 1)
+      return yield* sendOne(flags, toMessage({ label: "", body: flags.body }))
+    yield* sendMany(flags, toMessage)
   }).pipe(Effect.provide(Services.layer(flags)), Effect.provide(Logging.layer(flags.logFormat)))
 ).pipe(
   Command.withDescription("Send messages to an SQS queue (Hello World to BackgroundCheckApp by default).")
