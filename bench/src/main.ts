@@ -1,9 +1,10 @@
 /**
- * `pnpm bench`: SQS consumers side by side, each in its own process, draining the same number of
- * queued messages from a local SQS with the same handler (a 50 ms wait) and the same concurrency.
- * The local SQS runs in this process and counts the requests each contender makes.
+ * `pnpm bench`: SQS consumers and producers side by side, each in its own process, against a
+ * local SQS that runs in this process and counts the requests each one makes.
  *
- * MESSAGES (default 4000), HANDLER_MS (50) and CONCURRENCY (100) change the scenario.
+ * - Consumers drain the same number of queued messages with the same handler (a 50 ms wait) and
+ *   the same concurrency. MESSAGES (default 4000), HANDLER_MS (50), CONCURRENCY (100).
+ * - Producers send SEND_MESSAGES (default 20000) messages of about 200 bytes.
  */
 import { spawn } from "node:child_process"
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs"
@@ -44,15 +45,15 @@ const fill = async (queueUrl: string) => {
   }
 }
 
-const runContender = (file: string, queueUrl: string, contenderConcurrency: number) =>
+const runContender = (file: string, queueUrl: string, contenderConcurrency: number, count = messages) =>
   new Promise<Report>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@bgcheck/source", `src/contenders/${file}`], {
+    const child = spawn(process.execPath, ["--conditions=@bgcheck/source", `src/${file}`], {
       cwd: new URL("..", import.meta.url).pathname,
       env: {
         PATH: process.env.PATH ?? "",
         ENDPOINT: server.endpoint,
         QUEUE_URL: queueUrl,
-        MESSAGES: String(messages),
+        MESSAGES: String(count),
         HANDLER_MS: String(handlerMs),
         CONCURRENCY: String(contenderConcurrency)
       },
@@ -79,7 +80,7 @@ for (const [index, contender] of contenders.entries()) {
   const queue = server.createQueue({ name: `bench-${index}` })
   await fill(queue.url)
   server.resetRequestCounts()
-  const report = await runContender(contender.file, queue.url, contender.concurrency)
+  const report = await runContender(`contenders/${contender.file}`, queue.url, contender.concurrency)
   const counts = server.requestCounts()
   const requests = Object.values(counts).reduce((a, b) => a + b, 0)
   const left = server.inspect(queue.name)
@@ -97,5 +98,32 @@ for (const [index, contender] of contenders.entries()) {
 }
 console.log()
 console.table(rows)
+
+const sendMessages = Number(process.env.SEND_MESSAGES ?? "20000")
+const producers = [
+  { name: "@bgcheck/queue-core sendAll (stream)", file: "queue-core-bulk.ts" },
+  { name: "@bgcheck/queue-core send ×100 at once", file: "queue-core-send.ts" },
+  { name: "sqs-producer send(array)", file: "sqs-producer.ts" }
+]
+console.log(`\nSending ${sendMessages} messages of about 200 bytes\n`)
+const sendRows: Array<Record<string, string>> = []
+for (const [index, producer] of producers.entries()) {
+  const queue = server.createQueue({ name: `bench-send-${index}` })
+  server.resetRequestCounts()
+  const report = await runContender(`producers/${producer.file}`, queue.url, 0, sendMessages)
+  const counts = server.requestCounts()
+  const requests = Object.values(counts).reduce((a, b) => a + b, 0)
+  sendRows.push({
+    producer: producer.name,
+    "messages/s": (report.handled / report.seconds).toFixed(0),
+    "requests/message": (requests / sendMessages).toFixed(3),
+    "CPU ms/1k msgs": ((report.cpuMs / sendMessages) * 1000).toFixed(0),
+    "peak RSS MiB": report.maxRssMiB.toFixed(0),
+    "in queue": String(server.inspect(queue.name)?.ready ?? 0)
+  })
+  console.log(`  ${producer.name}: done`)
+}
+console.log()
+console.table(sendRows)
 sqs.destroy()
 await server.stop()

@@ -50,6 +50,27 @@ describe("SqsClient retries", () => {
     })
   )
 
+  it.effect("does not retry a send whose connection broke, since SQS may have stored it", () =>
+    Effect.gen(function* () {
+      const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })
+      const sends = flakyClient(1, reset)
+      const error = yield* Effect.flip(
+        SqsClient.fromClient(sends.client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] })
+      )
+      assert.strictEqual(sends.calls(), 1)
+      assert.strictEqual(error.reason._tag, "ConnectionLost")
+      assert.isTrue(error.mayHaveReachedSqs)
+      // A read after the same failure is retried.
+      const reads = flakyClient(1, reset)
+      const fiber = yield* Effect.forkChild(
+        SqsClient.fromClient(reads.client, settings).getQueueUrl({ QueueName: "q" })
+      )
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(reads.calls(), 2)
+    })
+  )
+
   it.effect("does not retry what retrying cannot fix", () =>
     Effect.gen(function* () {
       const missing = Object.assign(new Error("The specified queue does not exist."), {
