@@ -101,6 +101,41 @@ describe("a local SQS", () => {
     expect(server.requestCounts()).toEqual({ GetQueueUrl: 2 })
   })
 
+  it("injects faults: failed batch entries are really not stored, and are reported as SQS would", async () => {
+    const QueueUrl = server.createQueue({ name: "faulty" }).url
+    let draws = 0
+    server.injectFaults({
+      action: "SendMessageBatch",
+      entryFailureRate: 0.5,
+      random: () => (draws++ % 2 === 0 ? 0 : 1)
+    })
+    const output = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: Array.from({ length: 4 }, (_, i) => ({ Id: `e${i}`, MessageBody: `m${i}` }))
+      })
+    )
+    server.clearFaults()
+    expect(output.Successful?.map((entry) => entry.Id)).toEqual(["e1", "e3"])
+    expect(output.Failed).toEqual([
+      { Id: "e0", SenderFault: false, Code: "InternalError", Message: "injected fault" },
+      { Id: "e2", SenderFault: false, Code: "InternalError", Message: "injected fault" }
+    ])
+    expect(server.inspect("faulty")?.ready).toBe(2)
+  })
+
+  it("injects request failures with the AWS error code, as the SDK's typed errors", async () => {
+    server.injectFaults({
+      action: "GetQueueUrl",
+      requestFailureRate: 1,
+      code: "RequestThrottled",
+      senderFault: true
+    })
+    const error = await sqs.send(new GetQueueUrlCommand({ QueueName: "BackgroundCheckApp" })).catch((e) => e)
+    server.clearFaults()
+    expect(error.name).toBe("RequestThrottled")
+  })
+
   it("reset removes the messages and keeps the queues", async () => {
     const QueueUrl = server.createQueue({ name: "to-reset" }).url
     await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x" }))

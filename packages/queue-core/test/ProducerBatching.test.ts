@@ -132,6 +132,24 @@ layer(LocalSqsServices, { excludeTestServices: true })("Producer batching (local
     })
   )
 
+  it.effect("accepts a group id on a standard queue, where it marks a fair-queue tenant", () =>
+    Effect.gen(function* () {
+      const { server, name } = yield* freshQueue
+      const producer = yield* Producer.Producer
+      const outcomes = yield* producer.sendBatch(name, [
+        { body: "tenant a", groupId: "tenant-a" },
+        { body: "tenant b", groupId: "tenant-b" }
+      ])
+      assert.deepStrictEqual(
+        outcomes.map((outcome) => outcome._tag),
+        ["Sent", "Sent"]
+      )
+      // The local SQS stores them but does not model fair queues (it does not hand the group
+      // id back on standard queues), so only acceptance can be checked here.
+      assert.strictEqual(server.inspect(name)?.ready, 2)
+    })
+  )
+
   it.effect("encodes typed bodies with a schema", () =>
     Effect.gen(function* () {
       const { name } = yield* freshQueue
