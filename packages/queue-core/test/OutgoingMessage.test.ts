@@ -1,17 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Option } from "effect"
 import { OutgoingMessage, type Queues } from "../src/index.ts"
+import * as FakeSqs from "./fakeSqs.ts"
 
-const standard: Queues.Queue = {
-  name: "jobs",
-  url: "http://127.0.0.1:4566/000000000000/jobs",
-  arn: "arn:aws:sqs:us-east-1:000000000000:jobs",
-  fifo: false,
-  contentBasedDeduplication: false,
-  maximumMessageSize: 1_048_576,
-  visibilityTimeout: Duration.seconds(30),
-  redrivePolicy: Option.none()
-}
+const standard = FakeSqs.queue
 const fifo: Queues.Queue = { ...standard, name: "jobs.fifo", fifo: true }
 
 const errorOf = (message: OutgoingMessage.OutgoingMessage, queue = standard) => {

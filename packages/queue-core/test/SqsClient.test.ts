@@ -2,16 +2,10 @@ import type { SQSClient } from "@aws-sdk/client-sqs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { SqsClient, type SqsConfig } from "../src/index.ts"
+import { SqsClient } from "../src/index.ts"
+import * as FakeSqs from "./fakeSqs.ts"
 
-const settings: SqsConfig.SqsSettings = {
-  mode: "explicit",
-  endpoint: "http://127.0.0.1:4566",
-  region: "us-east-1",
-  loopback: true,
-  location: "http://127.0.0.1:4566",
-  source: "test"
-}
+const settings = FakeSqs.settings
 
 /** An SDK client stand-in that fails the first `failures` calls with `error`, then answers. */
 const flakyClient = (failures: number, error: unknown) => {

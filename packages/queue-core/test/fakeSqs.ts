@@ -3,7 +3,7 @@
  * tests that drive time with TestClock. It records every call with the virtual time it was made.
  */
 import { Clock, Duration, Effect, Option, Ref } from "effect"
-import type { Queues, SqsClient } from "../src/index.ts"
+import type { Queues, SqsClient, SqsConfig } from "../src/index.ts"
 
 export interface Call {
   readonly action: string
@@ -26,6 +26,15 @@ export const queue: Queues.Queue = {
 export const emptyLongPoll = (input: { readonly WaitTimeSeconds?: number }) =>
   Effect.as(Effect.sleep(Duration.seconds(input.WaitTimeSeconds ?? 0)), { Messages: [] })
 
+export const settings: SqsConfig.SqsSettings = {
+  mode: "explicit",
+  endpoint: "http://127.0.0.1:4566",
+  region: "us-east-1",
+  loopback: true,
+  location: "http://127.0.0.1:4566",
+  source: "test"
+}
+
 export const make = (answers: { readonly receive?: (input: any) => Effect.Effect<any, any> } = {}) =>
   Effect.gen(function* () {
     const calls = yield* Ref.make<Array<Call>>([])
@@ -43,14 +52,7 @@ export const make = (answers: { readonly receive?: (input: any) => Effect.Effect
         Failed: []
       })
     const client = {
-      settings: {
-        mode: "explicit",
-        endpoint: "http://127.0.0.1:4566",
-        region: "us-east-1",
-        loopback: true,
-        location: "http://127.0.0.1:4566",
-        source: "test"
-      },
+      settings,
       getQueueUrl: record("GetQueueUrl", () => Effect.succeed({ QueueUrl: queue.url })),
       getQueueAttributes: record("GetQueueAttributes"),
       listQueues: record("ListQueues"),
