@@ -337,11 +337,15 @@ export const run = <E, R>(
           Metric.update(metric.released, 1)
         )
 
-      const retryLater = (message: ReceivedMessage, delay: Duration.Duration | undefined) =>
+      /** `receivedAt`: when the message was received, for SQS's 12-hour limit. */
+      const retryLater = (
+        message: ReceivedMessage,
+        delay: Duration.Duration | undefined,
+        receivedAt: number
+      ) =>
         Effect.gen(function* () {
           const backoff = delay ?? (yield* delayAt(config.retryDelay, message.receiveCount, message))
           // Never past SQS's limit of 12 hours from the receive.
-          const receivedAt = leases.receivedAt(message.receiptHandle) ?? (yield* Clock.currentTimeMillis)
           const left = Duration.toMillis(Leases.MAX_LEASE) - ((yield* Clock.currentTimeMillis) - receivedAt)
           const capped = Duration.millis(Math.max(0, Math.min(Duration.toMillis(backoff), left - 1000)))
           yield* receipts.changeVisibility(message.receiptHandle, capped)
@@ -362,14 +366,14 @@ export const run = <E, R>(
         })
       )
 
-      const deadLetter = (message: ReceivedMessage, reason: string) =>
+      const deadLetter = (message: ReceivedMessage, reason: string, receivedAt: number) =>
         Effect.gen(function* () {
           const dlq = yield* deadLetterQueue
           if (Option.isNone(dlq)) {
             yield* Effect.logError(
               `no dead-letter queue for ${queue.name}: retrying the poison message later (${reason})`
             )
-            return yield* retryLater(message, Duration.minutes(15))
+            return yield* retryLater(message, Duration.minutes(15), receivedAt)
           }
           const moved = yield* sqs
             .sendMessage({
@@ -394,7 +398,7 @@ export const run = <E, R>(
                 )
               )
             )
-          if (!moved) return yield* retryLater(message, undefined)
+          if (!moved) return yield* retryLater(message, undefined, receivedAt)
           yield* receipts.delete(message.receiptHandle)
           yield* Metric.update(metric.deadLettered, 1)
           yield* Effect.logWarning(`moved to ${dlq.value.name}: ${reason}`)
@@ -436,6 +440,8 @@ export const run = <E, R>(
             return true
           }
           const outcome = outcomeOf(exit.cause)
+          // Stop the lease first, so that no extension overrides what is decided below.
+          const receivedAt = leases.receivedAt(message.receiptHandle) ?? started
           leases.untrack(message.receiptHandle)
           if (!Cause.hasInterruptsOnly(exit.cause)) {
             yield* Metric.update(metric.failed, 1)
@@ -446,10 +452,10 @@ export const run = <E, R>(
               yield* release(message)
               break
             case "DeadLetter":
-              yield* deadLetter(message, outcome.reason)
+              yield* deadLetter(message, outcome.reason, receivedAt)
               break
             case "RetryLater":
-              yield* retryLater(message, outcome.delay)
+              yield* retryLater(message, outcome.delay, receivedAt)
           }
           return false
         }).pipe(

@@ -284,6 +284,16 @@ export const make = (options: Options = {}) =>
               last = { code, reason }
             }
           }
+          // An entry SQS did not answer for at all is retried too, rather than left waiting.
+          const answered = new Set(
+            [...(output.Successful ?? []), ...(output.Failed ?? [])].map((entry) => entry.Id)
+          )
+          for (const [index, entry] of pending.entries()) {
+            if (!answered.has(String(index))) {
+              retry.push(entry)
+              last = { code: "MissingFromResponse", reason: "SQS did not report on this entry" }
+            }
+          }
           pending = retry
           return retry.length === 0 ? Effect.void : Effect.fail(new EntriesToRetry(last))
         })
