@@ -21,19 +21,20 @@ export const make = (total: number | undefined): Effect.Effect<ProgressBar> =>
       format:
         total === undefined
           ? " {value} sent, {failed} failed | {rate} msg/s"
-          : " [{bar}] {percentage}% | {value}/{total} | {failed} failed | {rate} msg/s | eta {eta_formatted}",
+          : " [{bar}] {percentage}% | {value}/{total} | {failed} failed | {rate} msg/s | {left} left",
       hideCursor: true,
       clearOnComplete: true
     })
-    bar.start(total ?? 0, 0, { failed: 0, rate: 0 })
+    bar.start(total ?? 0, 0, { failed: 0, rate: 0, left: "?" })
     return {
       update: (progress) =>
-        Effect.sync(() =>
-          bar.update(progress.sent + progress.failed, {
-            failed: progress.failed,
-            rate: Math.round(progress.rate)
-          })
-        ),
+        Effect.sync(() => {
+          const done = progress.sent + progress.failed
+          // Our own estimate: cli-progress's is thrown off by updates this frequent.
+          const left =
+            total === undefined || progress.rate === 0 ? "?" : `${Math.ceil((total - done) / progress.rate)}s`
+          bar.update(done, { failed: progress.failed, rate: Math.round(progress.rate), left })
+        }),
       stop: Effect.sync(() => bar.stop())
     }
   })
