@@ -3,9 +3,20 @@
  * status reporter in another, all against a local SQS over HTTP. This is the CI smoke test.
  */
 
+import { createConnection } from "node:net"
 import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
 import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+/** True when something already listens on the local default port (a developer's local SQS). */
+const localDefaultPortBusy = await new Promise<boolean>((resolve) => {
+  const socket = createConnection({ host: "127.0.0.1", port: 4566 })
+  socket.once("connect", () => {
+    socket.destroy()
+    resolve(true)
+  })
+  socket.once("error", () => resolve(false))
+})
 
 let server: LocalSqsServer
 beforeAll(async () => {
@@ -53,6 +64,28 @@ describe("the lab, as processes", () => {
     consumer.child.kill("SIGINT")
     expect(await consumer.exited).toBe(0)
   })
+
+  // Skipped only where a local SQS already runs on 4566: this test needs the port free.
+  it.skipIf(localDefaultPortBusy)(
+    "with nothing configured and nothing on 127.0.0.1:4566, the consumer embeds a local SQS the sender then uses",
+    async () => {
+      const consumer = spawnApp("consumer", ["--wait", "1s"])
+      await new Promise<void>((resolve, reject) => {
+        const check = setInterval(() => {
+          if (consumer.stderr.some((line) => line.includes("started an embedded local SQS"))) {
+            clearInterval(check)
+            resolve()
+          }
+        }, 50)
+        consumer.exited.then(() => reject(new Error(consumer.stderr.join("\n"))))
+      })
+      const sent = await runApp("sender", ["--body", "two terminals"])
+      expect(sent.code).toBe(0)
+      await consumer.waitForLine((line) => line.endsWith("two terminals"))
+      consumer.child.kill("SIGTERM")
+      expect(await consumer.exited).toBe(0)
+    }
+  )
 
   it("refuses bad flags with one line and exit code 2", async () => {
     for (const args of [
