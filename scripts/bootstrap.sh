@@ -22,7 +22,7 @@ install_into_prefix() {
   command -v npm >/dev/null || { echo "bootstrap: npm is needed to install $what; install Node.js and npm first" >&2; return 1; }
   # Run from the prefix so that npm does not pick up this workspace's package.json.
   mkdir -p "$prefix"
-  (cd "$prefix" && npm install --global --prefix "$prefix" --no-fund --no-audit --loglevel=error "$@" >&2)
+  (cd "$prefix" && npm install --global --prefix "$prefix" --no-fund --no-audit --no-update-notifier --loglevel=error "$@" >&2)
 }
 
 if [ "$(installed_version node)" != "v$NODE_VERSION" ]; then
