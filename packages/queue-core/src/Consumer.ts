@@ -53,6 +53,7 @@ import type { InvalidQueueRef } from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
 import { SqsClient } from "./SqsClient.ts"
 import type { SqsError } from "./SqsError.ts"
+import * as TraceContext from "./TraceContext.ts"
 
 /**
  * A received message, as a handler sees it.
@@ -405,7 +406,21 @@ export const run = <E, R>(
         })
 
       const runHandler = (message: ReceivedMessage) => {
-        const handled = Effect.interruptible(handler(message))
+        // The handler's span continues the trace of the code that sent the message.
+        const handled = Effect.interruptible(handler(message)).pipe(
+          Effect.withSpan(`${queue.name} process`, {
+            kind: "consumer",
+            attributes: {
+              "messaging.system": "aws_sqs",
+              "messaging.destination.name": queue.name,
+              "messaging.message.id": message.messageId
+            },
+            ...Option.match(TraceContext.extract(message.messageAttributes), {
+              onNone: () => ({}),
+              onSome: (parent) => ({ parent })
+            })
+          })
+        )
         return config.handlerTimeout === undefined
           ? handled
           : handled.pipe(

@@ -13,6 +13,8 @@
  *   deduplication ids, delay): an invalid message fails with `InvalidMessage` and is not sent.
  * - `sendBatch` checks all its messages before sending any; `sendAll` streams any number of
  *   messages with bounded concurrency and constant memory, reporting progress.
+ * - Inside a span, each message carries the span's trace context (a `traceparent` attribute) so
+ *   that the consumer's span continues the trace (see `TraceContext`).
  *
  * @since 0.1.0
  */
@@ -35,6 +37,7 @@ import type { InvalidQueueRef } from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
 import { SqsClient } from "./SqsClient.ts"
 import type { SqsError } from "./SqsError.ts"
+import * as TraceContext from "./TraceContext.ts"
 
 /**
  * @category models
@@ -343,7 +346,10 @@ export const make = (options: Options = {}) =>
       Effect.request(new SendRequest({ queue, message }), resolver)
 
     const sendTo = (queue: Queue, message: OutgoingMessage | string) =>
-      Effect.flatMap(check(queue, message), (validated) => sendValidated(queue, validated))
+      TraceContext.inject(toMessage(message)).pipe(
+        Effect.flatMap((traced) => check(queue, traced)),
+        Effect.flatMap((validated) => sendValidated(queue, validated))
+      )
 
     const send = (queueRef: string, message: OutgoingMessage | string) =>
       Effect.flatMap(queues.resolve(queueRef), (queue) => sendTo(queue, message))
@@ -356,7 +362,7 @@ export const make = (options: Options = {}) =>
       const queue = yield* queues.resolve(queueRef)
       const validated: Array<ValidatedMessage> = []
       for (const [index, message] of messages.entries()) {
-        const result = validate(toMessage(message), queue)
+        const result = validate(yield* TraceContext.inject(toMessage(message)), queue)
         if (result instanceof InvalidMessage) {
           return yield* messages.length === 1 ? result : new InvalidMessage({ reason: result.reason, index })
         }

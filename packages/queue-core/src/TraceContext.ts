@@ -1,0 +1,72 @@
+/**
+ * Trace context across the queue: the producer puts the current span in a `traceparent` message
+ * attribute (W3C Trace Context), and the consumer handles the message in a span whose parent is
+ * that span, so a trace follows a message from the code that sent it to the code that handled
+ * it, whatever tracer exporter is installed (OpenTelemetry, for example).
+ *
+ * @since 0.1.0
+ */
+import type { MessageAttributeValue } from "@aws-sdk/client-sqs"
+import { Effect, Option, Tracer } from "effect"
+import type { OutgoingMessage } from "./OutgoingMessage.ts"
+
+/**
+ * The message attribute that carries the trace context.
+ *
+ * @category constants
+ */
+export const ATTRIBUTE = "traceparent"
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+/**
+ * A span as a W3C `traceparent` value, when its ids have the W3C form.
+ *
+ * @category constructors
+ */
+export const format = (span: Tracer.AnySpan): Option.Option<string> => {
+  const value = `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+  return TRACEPARENT.test(value) ? Option.some(value) : Option.none()
+}
+
+/**
+ * The span a `traceparent` value names, to use as a parent.
+ *
+ * @category constructors
+ */
+export const parse = (value: string): Option.Option<Tracer.ExternalSpan> => {
+  const match = TRACEPARENT.exec(value.trim().toLowerCase())
+  if (match === null) return Option.none()
+  const [, traceId = "", spanId = "", flags = "00"] = match
+  return Option.some(
+    Tracer.externalSpan({ traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 })
+  )
+}
+
+/**
+ * Adds the current span's trace context to a message, when there is a current span, the message
+ * has no trace context yet and has room for one more attribute.
+ *
+ * @category constructors
+ */
+export const inject = (message: OutgoingMessage): Effect.Effect<OutgoingMessage> =>
+  Effect.map(Effect.option(Effect.currentSpan), (span) => {
+    const attributes = message.attributes ?? {}
+    if (Option.isNone(span) || ATTRIBUTE in attributes || Object.keys(attributes).length >= 10) return message
+    return Option.match(format(span.value), {
+      onNone: () => message,
+      onSome: (traceparent) => ({ ...message, attributes: { ...attributes, [ATTRIBUTE]: traceparent } })
+    })
+  })
+
+/**
+ * The trace context a received message carries, if any.
+ *
+ * @category constructors
+ */
+export const extract = (
+  attributes: Readonly<Record<string, MessageAttributeValue>>
+): Option.Option<Tracer.ExternalSpan> => {
+  const value = attributes[ATTRIBUTE]?.StringValue
+  return value === undefined ? Option.none() : parse(value)
+}
