@@ -5,6 +5,8 @@
  * - Consumers drain the same number of queued messages with the same handler (a 50 ms wait) and
  *   the same concurrency. MESSAGES (default 4000), HANDLER_MS (50), CONCURRENCY (100).
  * - Producers send SEND_MESSAGES (default 20000) messages of about 200 bytes.
+ *
+ * BENCH=consume or BENCH=send runs only one of the two.
  */
 import { spawn } from "node:child_process"
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs"
@@ -75,8 +77,9 @@ const runContender = (file: string, queueUrl: string, contenderConcurrency: numb
 console.log(
   `Draining ${messages} messages, handler ${handlerMs} ms, concurrency ${concurrency}, local SQS at ${server.endpoint}\n`
 )
+const only = process.env.BENCH // "consume" or "send" runs one half
 const rows: Array<Record<string, string>> = []
-for (const [index, contender] of contenders.entries()) {
+for (const [index, contender] of (only === "send" ? [] : contenders).entries()) {
   const queue = server.createQueue({ name: `bench-${index}` })
   await fill(queue.url)
   server.resetRequestCounts()
@@ -107,7 +110,7 @@ const producers = [
 ]
 console.log(`\nSending ${sendMessages} messages of about 200 bytes\n`)
 const sendRows: Array<Record<string, string>> = []
-for (const [index, producer] of producers.entries()) {
+for (const [index, producer] of (only === "consume" ? [] : producers).entries()) {
   const queue = server.createQueue({ name: `bench-send-${index}` })
   server.resetRequestCounts()
   const report = await runContender(`producers/${producer.file}`, queue.url, 0, sendMessages)

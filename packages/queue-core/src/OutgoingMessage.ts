@@ -67,7 +67,21 @@ const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/
 const RESERVED_PREFIX = /^(aws\.|amazon\.)/i
 const DATA_TYPE = /^(String|Number|Binary)(\.[A-Za-z0-9_.-]{1,250})?$/
 
-const encoder = new TextEncoder()
+/** The UTF-8 size of a string, without encoding it. */
+export const utf8Length = (text: string): number => {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x80) bytes += 1
+    else if (code < 0x800) bytes += 2
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair is one code point of four bytes.
+      bytes += 4
+      i++
+    } else bytes += 3
+  }
+  return bytes
+}
 
 /**
  * The first character SQS rejects (it accepts #x9, #xA, #xD, #x20 to #xD7FF, #xE000 to #xFFFD and
@@ -75,7 +89,12 @@ const encoder = new TextEncoder()
  *
  * @category validation
  */
+/** Any character outside what SQS accepts; a lone surrogate does not match the ranges either. */
+const INVALID_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
+
 export const findInvalidCharacter = (text: string): { index: number; codePoint: number } | undefined => {
+  // The regular expression answers the common case fast; the loop finds the position.
+  if (!INVALID_CHARACTER.test(text)) return undefined
   let index = 0
   for (const char of text) {
     const codePoint = char.codePointAt(0)!
@@ -104,9 +123,9 @@ const toAttribute = (value: AttributeValue): MessageAttributeValue => {
 }
 
 const attributeSize = (name: string, value: MessageAttributeValue): number =>
-  encoder.encode(name).length +
-  encoder.encode(value.DataType ?? "").length +
-  (value.BinaryValue?.length ?? encoder.encode(value.StringValue ?? "").length)
+  utf8Length(name) +
+  utf8Length(value.DataType ?? "") +
+  (value.BinaryValue?.length ?? utf8Length(value.StringValue ?? ""))
 
 /**
  * A message checked against the queue and turned into a batch entry (without its `Id`), with
@@ -140,7 +159,7 @@ export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessa
     return fail(`the message has ${names.length} attributes, SQS allows at most ${MAX_ATTRIBUTES}`)
   }
   const attributes: Record<string, MessageAttributeValue> = {}
-  let size = encoder.encode(message.body).length
+  let size = utf8Length(message.body)
   for (const name of names) {
     if (!ATTRIBUTE_NAME.test(name) || RESERVED_PREFIX.test(name)) {
       return fail(

@@ -76,3 +76,23 @@ describe("OutgoingMessage.validate", () => {
     assert.strictEqual((ok as OutgoingMessage.ValidatedMessage).entry.DelaySeconds, 900)
   })
 })
+
+describe("OutgoingMessage.utf8Length", () => {
+  it("counts bytes as UTF-8 encoding would", () => {
+    const encoder = new TextEncoder()
+    for (const text of [
+      "",
+      "abc",
+      "é",
+      "€",
+      "😀",
+      "a😀b€é",
+      "\uD800",
+      "x\uDC00y",
+      "\uD800é",
+      "\uDBFF\uDFFF"
+    ]) {
+      assert.strictEqual(OutgoingMessage.utf8Length(text), encoder.encode(text).length, JSON.stringify(text))
+    }
+  })
+})
