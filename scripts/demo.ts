@@ -8,8 +8,8 @@
  */
 import { spawnApp } from "@bgcheck/app-kit/testing"
 import { BACKGROUND_CHECK_QUEUES, start } from "@bgcheck/local-sqs"
-import { Producer, Queues, SqsClient } from "@bgcheck/queue-core"
-import { Effect, Layer } from "effect"
+import { QueueServices, Queues } from "@bgcheck/queue-core"
+import { Effect } from "effect"
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text)
 const step = (text: string) => console.log(`\n${bold(`▸ ${text}`)}`)
@@ -27,10 +27,7 @@ const check = (ok: boolean, what: string) => {
 
 try {
   step(`An embedded local SQS listens on ${server.endpoint} (what \`pnpm local-sqs\` runs on port 4566)`)
-  const services = Producer.layer.pipe(
-    Layer.provideMerge(Queues.layer),
-    Layer.provideMerge(SqsClient.layer({ endpoint: server.endpoint }))
-  )
+  const services = QueueServices.layer({ endpoint: server.endpoint })
   const urls = await Effect.runPromise(
     Effect.flatMap(Queues.Queues, (queues) => queues.list()).pipe(Effect.provide(services))
   )

@@ -1,6 +1,6 @@
 /** @bgcheck/queue-core's Producer.sendAll: a stream, 40 messages in flight (4 batch requests). */
-import { Producer, Queues, SqsClient } from "@bgcheck/queue-core"
-import { Effect, Layer, Stream } from "effect"
+import { Producer, QueueServices } from "@bgcheck/queue-core"
+import { Effect, Stream } from "effect"
 import { body, report, settings } from "./report.ts"
 
 const startedAt = performance.now()
@@ -10,13 +10,6 @@ const summary = await Effect.runPromise(
       toMessage: body,
       concurrency: 40
     })
-  ).pipe(
-    Effect.provide(
-      Producer.layer.pipe(
-        Layer.provideMerge(Queues.layer),
-        Layer.provideMerge(SqsClient.layer({ endpoint: settings.endpoint }))
-      )
-    )
-  )
+  ).pipe(Effect.provide(QueueServices.layer({ endpoint: settings.endpoint })))
 )
 report(summary.sent, startedAt)

@@ -1,6 +1,6 @@
 /** @bgcheck/queue-core's Producer.send called for each message, 100 at a time: batched automatically. */
-import { Producer, Queues, SqsClient } from "@bgcheck/queue-core"
-import { Effect, Layer } from "effect"
+import { Producer, QueueServices } from "@bgcheck/queue-core"
+import { Effect } from "effect"
 import { body, report, settings } from "./report.ts"
 
 const startedAt = performance.now()
@@ -11,14 +11,6 @@ const sent = await Effect.runPromise(
       (i) => producer.send(settings.queueUrl, body(i)),
       { concurrency: 100, discard: true }
     )
-  ).pipe(
-    Effect.as(settings.messages),
-    Effect.provide(
-      Producer.layer.pipe(
-        Layer.provideMerge(Queues.layer),
-        Layer.provideMerge(SqsClient.layer({ endpoint: settings.endpoint }))
-      )
-    )
-  )
+  ).pipe(Effect.as(settings.messages), Effect.provide(QueueServices.layer({ endpoint: settings.endpoint })))
 )
 report(sent, startedAt)

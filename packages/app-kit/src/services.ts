@@ -1,7 +1,7 @@
 /**
  * The queue-core services for an app, from its `--endpoint` and `--region` flags.
  */
-import { Producer, Queues, SqsClient, SqsConfig } from "@bgcheck/queue-core"
+import { QueueServices, SqsClient, SqsConfig } from "@bgcheck/queue-core"
 import { Effect, Layer, Option } from "effect"
 import { ensureLocalSqs } from "./localSqs.ts"
 
@@ -22,9 +22,6 @@ export const layer = (flags: ConnectionFlags, options: { readonly embedLocalSqs?
         region: Option.getOrUndefined(flags.region)
       })
       if (options.embedLocalSqs) yield* ensureLocalSqs(settings)
-      return Producer.layer.pipe(
-        Layer.provideMerge(Queues.layer),
-        Layer.provideMerge(SqsClient.layerFromSettings(settings))
-      )
+      return QueueServices.layerWithClient(SqsClient.layerFromSettings(settings))
     })
   )

@@ -5,7 +5,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
-import { Producer, Queues, SqsClient } from "@bgcheck/queue-core"
+import { type Producer, QueueServices, type Queues, type SqsClient } from "@bgcheck/queue-core"
 import { Context, Effect, Layer, References, Schedule } from "effect"
 
 export class LocalSqs extends Context.Service<LocalSqs, LocalSqsServer>()("test/LocalSqs") {
@@ -24,10 +24,7 @@ export const LocalSqsServices: Layer.Layer<
   unknown
 > = Layer.unwrap(
   Effect.map(LocalSqs, (server) =>
-    Producer.layer.pipe(
-      Layer.provideMerge(Queues.layer),
-      Layer.provideMerge(SqsClient.layer({ endpoint: server.endpoint, retrySchedule: Schedule.recurs(0) }))
-    )
+    QueueServices.layer({ endpoint: server.endpoint, retrySchedule: Schedule.recurs(0) })
   )
 ).pipe(
   Layer.provideMerge(LocalSqs.layer),

@@ -448,16 +448,16 @@ export const run = <E, R>(
             metric.handlerDuration,
             Duration.millis((yield* Clock.currentTimeMillis) - started)
           )
+          // Stop the lease first, so that no extension is sent after the delete or overrides
+          // the visibility decided below.
+          const receivedAt = leases.receivedAt(message.receiptHandle) ?? started
+          leases.untrack(message.receiptHandle)
           if (exit._tag === "Success") {
-            leases.untrack(message.receiptHandle)
             yield* receipts.delete(message.receiptHandle)
             yield* Metric.update(metric.processed, 1)
             return true
           }
           const outcome = outcomeOf(exit.cause)
-          // Stop the lease first, so that no extension overrides what is decided below.
-          const receivedAt = leases.receivedAt(message.receiptHandle) ?? started
-          leases.untrack(message.receiptHandle)
           if (!Cause.hasInterruptsOnly(exit.cause)) {
             yield* Metric.update(metric.failed, 1)
             yield* Effect.logWarning(`handler failed (${outcome._tag}): ${outcome.reason}`)
@@ -538,7 +538,9 @@ export const run = <E, R>(
           const groups = new Map<string, Array<ReceivedMessage>>()
           for (const message of messages) {
             const key = message.groupId ?? ""
-            groups.set(key, [...(groups.get(key) ?? []), message])
+            const group = groups.get(key)
+            if (group === undefined) groups.set(key, [message])
+            else group.push(message)
           }
           for (const [groupId, inGroup] of groups)
             yield* FiberSet.run(handlers, handleGroup(groupId, inGroup))

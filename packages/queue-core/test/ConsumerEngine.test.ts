@@ -5,7 +5,7 @@
 import { start } from "@bgcheck/local-sqs"
 import { assert, layer } from "@effect/vitest"
 import { Clock, Deferred, Duration, Effect, Fiber, Layer, Ref, Schedule, Schema } from "effect"
-import { Consumer, Producer, Queues, SqsClient } from "../src/index.ts"
+import { Consumer, Producer, QueueServices } from "../src/index.ts"
 import {
   apiCallsOf,
   LocalSqs,
@@ -365,10 +365,7 @@ layer(Layer.empty, { excludeTestServices: true })("Consumer engine and its endpo
       const name = "comeback"
       const first = yield* Effect.promise(() => start({ queues: [{ name }] }))
       const port = first.port
-      const services = Producer.layer.pipe(
-        Layer.provideMerge(Queues.layer),
-        Layer.provideMerge(SqsClient.layer({ endpoint: first.endpoint, retrySchedule: noRetry }))
-      )
+      const services = QueueServices.layer({ endpoint: first.endpoint, retrySchedule: noRetry })
       yield* Effect.gen(function* () {
         const { bodies, record } = yield* recorder(2)
         const consumer = yield* Effect.forkChild(

@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Option } from "effect"
 import { OutgoingMessage, type Queues } from "../src/index.ts"
 import * as FakeSqs from "./fakeSqs.ts"
 

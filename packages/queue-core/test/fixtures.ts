@@ -3,7 +3,7 @@
  */
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { Context, Deferred, Effect, Layer, Metric, Ref, References, Schedule } from "effect"
-import { ConsumerMetrics, Producer, Queues, SqsClient } from "../src/index.ts"
+import { ConsumerMetrics, Producer, QueueServices } from "../src/index.ts"
 
 export class LocalSqs extends Context.Service<LocalSqs, LocalSqsServer>()("test/LocalSqs") {
   static readonly layer = Layer.effect(
@@ -23,12 +23,7 @@ const quietLogs = Layer.succeed(References.MinimumLogLevel, "Warn")
 
 /** The client, queues and producer against a fresh local SQS, plus the server handle. */
 export const LocalSqsServices = Layer.unwrap(
-  Effect.map(LocalSqs, (server) =>
-    Producer.layer.pipe(
-      Layer.provideMerge(Queues.layer),
-      Layer.provideMerge(SqsClient.layer({ endpoint: server.endpoint, retrySchedule: noRetry }))
-    )
-  )
+  Effect.map(LocalSqs, (server) => QueueServices.layer({ endpoint: server.endpoint, retrySchedule: noRetry }))
 ).pipe(Layer.provideMerge(LocalSqs.layer), Layer.provideMerge(quietLogs))
 
 let counter = 0

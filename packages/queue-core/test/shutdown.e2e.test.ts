@@ -4,9 +4,9 @@
  */
 import { spawn } from "node:child_process"
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
-import { Effect, Fiber, Layer } from "effect"
+import { Effect, Fiber } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Consumer, Producer, Queues, SqsClient } from "../src/index.ts"
+import { Consumer, Producer, QueueServices } from "../src/index.ts"
 
 let server: LocalSqsServer
 beforeAll(async () => {
@@ -14,11 +14,7 @@ beforeAll(async () => {
 })
 afterAll(() => server.stop())
 
-const services = () =>
-  Producer.layer.pipe(
-    Layer.provideMerge(Queues.layer),
-    Layer.provideMerge(SqsClient.layer({ endpoint: server.endpoint }))
-  )
+const services = () => QueueServices.layer({ endpoint: server.endpoint })
 
 describe("shutdown of a consumer process", () => {
   it("loses no message: the second consumer gets the released ones at once and the rest", async () => {
