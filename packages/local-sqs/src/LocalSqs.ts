@@ -6,7 +6,7 @@
  */
 
 import * as Faults from "./faults.ts"
-import { buildApp, makePersistence, makeStores } from "./fauxqsInternals.ts"
+import { buildApp, createMessage, makePersistence, makeStores } from "./fauxqsInternals.ts"
 import { realQueryErrorHeader } from "./sqsErrorCodes.ts"
 
 export type { Faults } from "./faults.ts"
@@ -30,6 +30,8 @@ export interface StartOptions {
   /** Directory where queues and messages persist across restarts (SQLite). */
   readonly dataDir?: string
   readonly queues?: ReadonlyArray<QueueSpec>
+  /** Milliseconds added to every request, as a real SQS region's round trip would (default 0). */
+  readonly latencyMs?: number
 }
 
 export interface CreatedQueue {
@@ -56,7 +58,13 @@ export interface LocalSqsServer {
   /** SQS requests received since the start (or the last `resetRequestCounts`), by action. */
   requestCounts(): Readonly<Record<string, number>>
   resetRequestCounts(): void
-  /** Test only: makes requests or batch entries fail, or slow, until `clearFaults`. */
+  /** Test only: puts messages on a standard queue directly, without a request (fast bulk fills). */
+  enqueue(name: string, bodies: Iterable<string>): void
+  /**
+   * Test only: makes requests or batch entries fail, or slow, until `clearFaults` (or for the
+   * next `times` requests). `latencyMs` alone adds latency: to every request, to one `action`,
+   * or to the next request only with `times: 1`.
+   */
   injectFaults(faults: Faults.Faults): void
   clearFaults(): void
   /** Removes every message, keeping the queues. */
@@ -88,7 +96,8 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
 
   const app = buildApp({ logger: false, defaultRegion: REGION, stores })
   let requestCounts: Record<string, number> = {}
-  let faults: Faults.Faults | undefined
+  let faults: Faults.Active | undefined =
+    (options.latencyMs ?? 0) > 0 ? Faults.activate({ latencyMs: options.latencyMs! }) : undefined
   Faults.install(app, () => faults)
   app.addHook("onRequest", (request: any, _reply: unknown, done: () => void) => {
     const target = request.headers["x-amz-target"]
@@ -156,8 +165,14 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
           inFlight: inspected.messages.inflight.length
         }
       },
+      enqueue: (name, bodies) => {
+        const queue = stores.sqsStore.getQueueByArn(queueArn(name))
+        if (queue === undefined) throw new Error(`no queue ${name}`)
+        if (name.endsWith(".fifo")) throw new Error("enqueue fills standard queues only")
+        for (const body of bodies) queue.enqueue(createMessage(body))
+      },
       injectFaults: (next) => {
-        faults = next
+        faults = Faults.activate(next)
       },
       clearFaults: () => {
         faults = undefined

@@ -6,13 +6,15 @@ import { parseArgs } from "node:util"
 import { DEFAULT_PORT, start } from "./LocalSqs.ts"
 import { BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
 
-const usage = `Usage: local-sqs [--port N] [--data-dir DIR]
+const usage = `Usage: local-sqs [--port N] [--data-dir DIR] [--latency MS]
 
 Runs an SQS-compatible server on 127.0.0.1 with the queues BackgroundCheckApp and
 BackgroundCheckApp-dlq. Stop it with Ctrl-C.
 
   --port N          port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
   --data-dir DIR    keep queues and messages in DIR across restarts
+  --latency MS      add MS milliseconds to every request, as a real SQS region's round
+                    trip would (about 20); for trying consumers at a realistic latency
   -h, --help        show this help`
 
 const fail = (message: string): never => {
@@ -26,6 +28,7 @@ const parsed = (() => {
       options: {
         port: { type: "string" },
         "data-dir": { type: "string" },
+        latency: { type: "string" },
         help: { type: "boolean", short: "h" }
       }
     }).values
@@ -44,13 +47,22 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   fail(`--port must be an integer from 0 to 65535, got "${parsed.port}"`)
 }
 
+const latencyMs = parsed.latency === undefined ? 0 : Number(parsed.latency)
+if (!/^\d+$/.test(parsed.latency ?? "0") || latencyMs > 60_000) {
+  fail(`--latency must be a whole number of milliseconds from 0 to 60000, got "${parsed.latency}"`)
+}
+
 start({
   port,
+  latencyMs,
   ...(parsed["data-dir"] ? { dataDir: parsed["data-dir"] } : {}),
   queues: BACKGROUND_CHECK_QUEUES
 }).then(
   (server) => {
-    process.stdout.write(`local SQS listening on ${server.endpoint} (region ${server.region})\n`)
+    process.stdout.write(
+      `local SQS listening on ${server.endpoint} (region ${server.region}` +
+        `${latencyMs > 0 ? `, ${latencyMs} ms added to every request` : ""})\n`
+    )
     for (const spec of BACKGROUND_CHECK_QUEUES) {
       const queue = server.createQueue(spec)
       process.stdout.write(`  queue ${queue.url}\n`)

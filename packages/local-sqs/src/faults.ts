@@ -1,8 +1,12 @@
 /**
  * Test-only fault injection: make a share of requests or of batch entries fail with a chosen AWS
- * error, or add latency, so that retries and partial failures can be tested against a real
- * server. A failed batch entry is really not processed (it is taken out of the request before
- * the server sees it) and is reported in the response's `Failed` list, as SQS does.
+ * error, or add latency, so that retries, partial failures and a real SQS's round trip can be
+ * tested against a real server. A failed batch entry is really not processed (it is taken out of
+ * the request before the server sees it) and is reported in the response's `Failed` list, as SQS
+ * does.
+ *
+ * Draws are made from a seeded generator, so a run with the same faults and the same requests
+ * fails the same requests and entries every time.
  */
 
 export interface Faults {
@@ -18,8 +22,24 @@ export interface Faults {
   readonly senderFault?: boolean
   /** Delay added before each matching request is processed, in milliseconds. */
   readonly latencyMs?: number
-  /** Source of randomness, for deterministic tests (default Math.random). */
+  /** Only the next `times` matching requests (default: every matching request until cleared). */
+  readonly times?: number
+  /** Seed of the generator that decides which requests and entries fail (default 1). */
+  readonly seed?: number
+  /** Source of randomness in [0, 1), overriding the seeded generator. */
   readonly random?: () => number
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same draws. */
+export const seeded = (seed: number): (() => number) => {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
 }
 
 const BATCH_ACTIONS = new Set(["SendMessageBatch", "DeleteMessageBatch", "ChangeMessageVisibilityBatch"])
@@ -32,20 +52,35 @@ interface Removed {
 
 const REMOVED = Symbol("localSqs.removedEntries")
 
+/** The faults in force, with their own generator and count of requests left. */
+export interface Active {
+  readonly faults: Faults
+  readonly random: () => number
+  left: number
+}
+
+export const activate = (faults: Faults): Active => ({
+  faults,
+  random: faults.random ?? seeded(faults.seed ?? 1),
+  left: faults.times ?? Number.POSITIVE_INFINITY
+})
+
 /** Installs the hooks on the Fastify app; `current()` gives the faults in force. */
-export const install = (app: any, current: () => Faults | undefined): void => {
+export const install = (app: any, current: () => Active | undefined): void => {
   app.addHook("preHandler", (request: any, reply: any, done: (error?: Error) => void) => {
-    const faults = current()
+    const active = current()
     const target = request.headers["x-amz-target"]
     const action = typeof target === "string" ? target.replace("AmazonSQS.", "") : undefined
     if (
-      faults === undefined ||
+      active === undefined ||
+      active.left <= 0 ||
       action === undefined ||
-      (faults.action !== undefined && faults.action !== action)
+      (active.faults.action !== undefined && active.faults.action !== action)
     ) {
       return done()
     }
-    const random = faults.random ?? Math.random
+    active.left--
+    const { faults, random } = active
     const code = faults.code ?? "InternalError"
     const senderFault = faults.senderFault ?? false
     const proceed = () => {

@@ -25,7 +25,7 @@ export interface SqsStoreLike {
   region: string
   persistence?: unknown
   allQueues(): Iterable<{ persistence?: unknown }>
-  getQueueByArn(arn: string): { url: string } | undefined
+  getQueueByArn(arn: string): { url: string; enqueue(message: unknown): void } | undefined
   createQueue(name: string, url: string, arn: string, attributes: object, tags: object): unknown
   deleteQueue(url: string): void
   inspectQueue(name: string): { messages: { ready: unknown[]; delayed: unknown[]; inflight: unknown[] } }
@@ -48,3 +48,6 @@ export const makeStores = (): { sqsStore: SqsStoreLike; snsStore: any; s3Store: 
 
 export const makePersistence = (dataDir: string): PersistenceManagerLike =>
   new persistence.PersistenceManager(dataDir)
+
+/** A new standard-queue message as fauxqs stores it. */
+export const createMessage = (body: string): unknown => sqs.SqsStore.createMessage(body)
