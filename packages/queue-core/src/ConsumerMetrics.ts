@@ -1,6 +1,6 @@
 /**
- * Effect metrics of the consumer and of SQS calls. Every consumer metric carries a `queue`
- * attribute; API calls carry an `action` attribute.
+ * Effect metrics of the consumer. Every one carries a `queue` attribute. SQS requests are counted
+ * by `SqsMetrics`, whoever makes them.
  *
  * Export them with any Effect metrics exporter (for example OpenTelemetry), or read them with
  * `summary`.
@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Effect, Metric } from "effect"
+import * as SqsMetrics from "./SqsMetrics.ts"
 
 const counter = (name: string, description: string) =>
   Metric.counter(name, { description, incremental: true })
@@ -17,7 +18,7 @@ export const received = counter("sqs_consumer_messages_received_total", "Message
 /** @category metrics */
 export const processed = counter(
   "sqs_consumer_messages_processed_total",
-  "Messages handled successfully (and deleted)"
+  "Messages handled successfully and deleted (SQS confirmed the delete)"
 )
 /** @category metrics */
 export const failed = counter(
@@ -37,6 +38,11 @@ export const deadLettered = counter(
 /** @category metrics */
 export const released = counter("sqs_consumer_messages_released_total", "Messages made visible again at once")
 /** @category metrics */
+export const duplicatesRisked = counter(
+  "sqs_consumer_duplicates_risked_total",
+  "Handled messages whose delete SQS did not confirm (an expired receipt, say): they will be received again"
+)
+/** @category metrics */
 export const emptyReceives = counter("sqs_consumer_empty_receives_total", "Receives that returned no message")
 /** @category metrics */
 export const leaseExtensions = counter(
@@ -45,14 +51,53 @@ export const leaseExtensions = counter(
 )
 /** @category metrics */
 export const inFlight = Metric.gauge("sqs_consumer_messages_in_flight", {
-  description: "Messages being handled now"
+  description: "Messages received and not yet settled"
 })
 /** @category metrics */
 export const handlerDuration = Metric.timer("sqs_consumer_handler_duration", {
   description: "Time spent in the handler per message"
 })
-/** @category metrics */
-export const apiCalls = counter("sqs_api_calls_total", "SQS API requests, by action")
+
+/**
+ * The consumer metrics of one queue.
+ *
+ * @category models
+ */
+export interface QueueMetrics {
+  readonly received: Metric.Counter<number>
+  readonly processed: Metric.Counter<number>
+  readonly failed: Metric.Counter<number>
+  readonly retried: Metric.Counter<number>
+  readonly deadLettered: Metric.Counter<number>
+  readonly released: Metric.Counter<number>
+  readonly duplicatesRisked: Metric.Counter<number>
+  readonly emptyReceives: Metric.Counter<number>
+  readonly leaseExtensions: Metric.Counter<number>
+  readonly inFlight: typeof inFlight
+  readonly handlerDuration: typeof handlerDuration
+}
+
+/**
+ * The metrics above, attributed to a queue (by name).
+ *
+ * @category constructors
+ */
+export const forQueue = (queue: string): QueueMetrics => {
+  const byQueue = { queue }
+  return {
+    received: Metric.withAttributes(received, byQueue),
+    processed: Metric.withAttributes(processed, byQueue),
+    failed: Metric.withAttributes(failed, byQueue),
+    retried: Metric.withAttributes(retried, byQueue),
+    deadLettered: Metric.withAttributes(deadLettered, byQueue),
+    released: Metric.withAttributes(released, byQueue),
+    duplicatesRisked: Metric.withAttributes(duplicatesRisked, byQueue),
+    emptyReceives: Metric.withAttributes(emptyReceives, byQueue),
+    leaseExtensions: Metric.withAttributes(leaseExtensions, byQueue),
+    inFlight: Metric.withAttributes(inFlight, byQueue),
+    handlerDuration: Metric.withAttributes(handlerDuration, byQueue)
+  }
+}
 
 /**
  * What a consumer of a queue has done so far (in this process).
@@ -66,14 +111,15 @@ export interface Summary {
   readonly retried: number
   readonly deadLettered: number
   readonly released: number
+  /** Handled messages whose delete was not confirmed: they will be received again. */
+  readonly duplicatesRisked: number
   readonly emptyReceives: number
   readonly leaseExtensions: number
   /** All SQS requests made by this process, every action and queue. */
   readonly apiCalls: number
 }
 
-const countOf = (metric: Metric.Counter<number>, attributes: Metric.Metric.Attributes) =>
-  Effect.map(Metric.value(Metric.withAttributes(metric, attributes)), (state) => state.count)
+const countOf = (metric: Metric.Counter<number>) => Effect.map(Metric.value(metric), (state) => state.count)
 
 /**
  * Reads the consumer metrics of a queue (by name).
@@ -82,21 +128,18 @@ const countOf = (metric: Metric.Counter<number>, attributes: Metric.Metric.Attri
  */
 export const summary = (queue: string): Effect.Effect<Summary> =>
   Effect.gen(function* () {
-    const byQueue = { queue }
-    const snapshot = yield* Metric.snapshot
-    const apiCallCount = snapshot
-      .filter((entry) => entry.id === "sqs_api_calls_total")
-      .reduce((total, entry) => total + (entry.state as Metric.CounterState<number>).count, 0)
+    const metrics = forQueue(queue)
     return {
-      received: yield* countOf(received, byQueue),
-      processed: yield* countOf(processed, byQueue),
-      failed: yield* countOf(failed, byQueue),
-      retried: yield* countOf(retried, byQueue),
-      deadLettered: yield* countOf(deadLettered, byQueue),
-      released: yield* countOf(released, byQueue),
-      emptyReceives: yield* countOf(emptyReceives, byQueue),
-      leaseExtensions: yield* countOf(leaseExtensions, byQueue),
-      apiCalls: apiCallCount
+      received: yield* countOf(metrics.received),
+      processed: yield* countOf(metrics.processed),
+      failed: yield* countOf(metrics.failed),
+      retried: yield* countOf(metrics.retried),
+      deadLettered: yield* countOf(metrics.deadLettered),
+      released: yield* countOf(metrics.released),
+      duplicatesRisked: yield* countOf(metrics.duplicatesRisked),
+      emptyReceives: yield* countOf(metrics.emptyReceives),
+      leaseExtensions: yield* countOf(metrics.leaseExtensions),
+      apiCalls: yield* SqsMetrics.totalApiCalls
     }
   })
 
@@ -109,7 +152,8 @@ export const formatSummary = (summary: Summary): string => {
   const perMessage = summary.received === 0 ? 0 : summary.apiCalls / summary.received
   return (
     `received ${summary.received}, processed ${summary.processed}, failed ${summary.failed} ` +
-    `(retried ${summary.retried}, dead-lettered ${summary.deadLettered}), released ${summary.released}; ` +
+    `(retried ${summary.retried}, dead-lettered ${summary.deadLettered}), released ${summary.released}` +
+    `${summary.duplicatesRisked > 0 ? `, ${summary.duplicatesRisked} not deleted (will be received again)` : ""}; ` +
     `${summary.apiCalls} SQS requests (${perMessage.toFixed(2)} per message, ${summary.emptyReceives} empty receives)`
   )
 }

@@ -18,129 +18,38 @@
  *
  * @since 0.1.0
  */
+import type { SendMessageBatchRequestEntry, SendMessageBatchResultEntry } from "@aws-sdk/client-sqs"
+import { Context, Duration, Effect, Layer, type Schedule, Schema, type Stream } from "effect"
+import * as EntryBatcher from "./internal/entryBatcher.ts"
+import { sendAll as sendAllOf } from "./internal/producer/bulk.ts"
 import {
-  Clock,
-  Context,
-  Data,
-  Duration,
-  Effect,
-  Exit,
-  Layer,
-  Request,
-  RequestResolver,
-  Schedule,
-  Schema,
-  Stream
-} from "effect"
+  type BatchOptions,
+  type BulkOptions,
+  type BulkSummary,
+  type ProducerError,
+  SendFailed,
+  type SendOutcome,
+  type Sent
+} from "./internal/producer/model.ts"
 import { InvalidMessage, type OutgoingMessage, type ValidatedMessage, validate } from "./OutgoingMessage.ts"
 import type { InvalidQueueRef } from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
+import * as Schedules from "./Schedules.ts"
 import { SqsClient } from "./SqsClient.ts"
 import type { SqsError } from "./SqsError.ts"
 import * as TraceContext from "./TraceContext.ts"
 
-/**
- * @category models
- */
-export interface Sent {
-  readonly messageId: string
-  /** FIFO queues only. */
-  readonly sequenceNumber?: string | undefined
-}
-
-/**
- * SQS refused one message of a batch.
- *
- * @category errors
- */
-export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
-  /** SQS's error code, e.g. `InvalidMessageContents` or `InternalError`. */
-  code: Schema.String,
-  reason: Schema.String,
-  /** True when the message itself was at fault; false when SQS failed to take it (and retries ran out). */
-  senderFault: Schema.Boolean
-}) {
-  override get message(): string {
-    return `${this.code}: ${this.reason}`
-  }
-}
-
-/**
- * @category errors
- */
-export type ProducerError = SqsError | InvalidMessage | InvalidQueueRef | SendFailed
-
-/**
- * What happened to one message of a batch, by its position in the input.
- *
- * @category models
- */
-export type SendOutcome =
-  | ({ readonly _tag: "Sent"; readonly index: number } & Sent)
-  | {
-      readonly _tag: "Failed"
-      readonly index: number
-      readonly code: string
-      readonly message: string
-      /** True when the message itself was at fault; false when SQS failed to take it. */
-      readonly senderFault: boolean
-    }
-
-/**
- * @category models
- */
-export interface BatchOptions {
-  /** Messages in flight at once (default 40: four SendMessageBatch requests). */
-  readonly concurrency?: number | undefined
-}
-
-/**
- * Progress of a bulk send.
- *
- * @category models
- */
-export interface Progress {
-  readonly sent: number
-  readonly failed: number
-  readonly seconds: number
-  /** Messages sent per second so far. */
-  readonly rate: number
-}
-
-/**
- * A message of a bulk send that was not sent.
- *
- * @category models
- */
-export interface BulkFailure<A> {
-  readonly item: A
-  readonly code: string
-  readonly message: string
-}
-
-/**
- * The result of a bulk send.
- *
- * @category models
- */
-export interface BulkSummary<A> extends Progress {
-  /** The first `maxFailuresKept` failures, in input order. */
-  readonly failures: ReadonlyArray<BulkFailure<A>>
-}
-
-/**
- * @category models
- */
-export interface BulkOptions<A> {
-  /** Turns an item of the stream into a message (a string is a body). */
-  readonly toMessage: (item: A) => OutgoingMessage | string
-  /** Messages in flight at once (default 40: four SendMessageBatch requests). */
-  readonly concurrency?: number | undefined
-  /** Called as messages are sent or fail. */
-  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
-  /** How many failures to keep for the summary (default 100); all are counted. */
-  readonly maxFailuresKept?: number | undefined
-}
+export {
+  type BatchOptions,
+  type BulkFailure,
+  type BulkOptions,
+  type BulkSummary,
+  type ProducerError,
+  type Progress,
+  SendFailed,
+  type SendOutcome,
+  type Sent
+} from "./internal/producer/model.ts"
 
 /**
  * @category services
@@ -179,22 +88,20 @@ export class Producer extends Context.Service<
 /**
  * @category constants
  */
-export const MAX_BATCH_ENTRIES = 10
+export const MAX_BATCH_ENTRIES = EntryBatcher.MAX_ENTRIES
 
 /**
  * @category constants
  */
-export const MAX_BATCH_BYTES = 1_048_576
+export const MAX_BATCH_BYTES = EntryBatcher.MAX_BYTES
 
 /**
- * How entries that SQS failed on its side are retried: 50 ms, 100 ms, 200 ms, ... (jittered), 6
- * times.
+ * How entries that SQS failed on its side are retried (`Schedules.entryRetry`): 50 ms, 100 ms,
+ * 200 ms, ... (jittered), 6 times.
  *
  * @category schedules
  */
-export const defaultEntryRetrySchedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential(
-  "50 millis"
-).pipe(Schedule.jittered, Schedule.upTo({ times: 6 }))
+export const defaultEntryRetrySchedule: Schedule.Schedule<unknown, unknown> = Schedules.entryRetry
 
 /**
  * @category models
@@ -203,46 +110,25 @@ export interface Options {
   /** How long a send waits for others to share its request (default 10 ms). */
   readonly flushDelay?: Duration.Input | undefined
   readonly entryRetrySchedule?: Schedule.Schedule<unknown, unknown> | undefined
+  /** SendMessageBatch requests in flight at once (default 16); further sends wait for a slot. */
+  readonly concurrency?: number | undefined
 }
-
-const toMessage = (message: OutgoingMessage | string): OutgoingMessage =>
-  typeof message === "string" ? { body: message } : message
 
 /**
  * Groups messages into batches of at most 10 entries and 1 MiB together, keeping input order.
  *
  * @category constructors
  */
-export const chunk = <A extends { readonly size: number }>(items: ReadonlyArray<A>): Array<Array<A>> => {
-  const batches: Array<Array<A>> = []
-  let current: Array<A> = []
-  let bytes = 0
-  for (const item of items) {
-    if (current.length === MAX_BATCH_ENTRIES || (current.length > 0 && bytes + item.size > MAX_BATCH_BYTES)) {
-      batches.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(item)
-    bytes += item.size
-  }
-  if (current.length > 0) batches.push(current)
-  return batches
-}
+export const chunk: <A extends { readonly size: number }>(items: ReadonlyArray<A>) => Array<Array<A>> =
+  EntryBatcher.chunk
 
-/** One message to send, already checked against its queue. */
-class SendRequest extends Request.Class<
-  { readonly queue: Queue; readonly message: ValidatedMessage },
-  Sent,
-  SendFailed | SqsError
-> {}
+const toMessage = (message: OutgoingMessage | string): OutgoingMessage =>
+  typeof message === "string" ? { body: message } : message
 
-type Entry = Request.Entry<SendRequest>
-
-class EntriesToRetry extends Data.TaggedError("EntriesToRetry")<{
-  readonly code: string
-  readonly reason: string
-}> {}
+const toSendFailed = (error: EntryBatcher.EntryFailed | SqsError): SendFailed | SqsError =>
+  error._tag === "EntryFailed"
+    ? new SendFailed({ code: error.code, reason: error.reason, senderFault: error.senderFault })
+    : error
 
 /**
  * @category constructors
@@ -251,90 +137,15 @@ export const make = (options: Options = {}) =>
   Effect.gen(function* () {
     const sqs = yield* SqsClient
     const queues = yield* Queues
-    const flushDelay = Duration.fromInputUnsafe(options.flushDelay ?? "10 millis")
-    const entryRetrySchedule = options.entryRetrySchedule ?? defaultEntryRetrySchedule
-
-    /** Sends one batch; completes each entry as SQS answers for it, retrying service-side failures. */
-    const sendChunk = (queue: Queue, chunkEntries: ReadonlyArray<Entry>): Effect.Effect<void> => {
-      let pending = chunkEntries
-      const attempt = Effect.suspend(() =>
-        sqs.sendMessageBatch({
-          QueueUrl: queue.url,
-          Entries: pending.map((entry, index) => ({
-            ...entry.request.message.entry,
-            MessageBody: entry.request.message.entry.MessageBody!,
-            Id: String(index)
-          }))
-        })
-      ).pipe(
-        Effect.flatMap((output) => {
-          for (const ok of output.Successful ?? []) {
-            pending[Number(ok.Id)]?.completeUnsafe(
-              Exit.succeed({ messageId: ok.MessageId ?? "", sequenceNumber: ok.SequenceNumber })
-            )
-          }
-          const retry: Array<Entry> = []
-          let last = { code: "", reason: "" }
-          for (const failed of output.Failed ?? []) {
-            const entry = pending[Number(failed.Id)]
-            if (entry === undefined) continue
-            const code = failed.Code ?? "Unknown"
-            const reason = failed.Message ?? ""
-            if (failed.SenderFault) {
-              entry.completeUnsafe(Exit.fail(new SendFailed({ code, reason, senderFault: true })))
-            } else {
-              retry.push(entry)
-              last = { code, reason }
-            }
-          }
-          // An entry SQS did not answer for at all is retried too, rather than left waiting.
-          const answered = new Set(
-            [...(output.Successful ?? []), ...(output.Failed ?? [])].map((entry) => entry.Id)
-          )
-          for (const [index, entry] of pending.entries()) {
-            if (!answered.has(String(index))) {
-              retry.push(entry)
-              last = { code: "MissingFromResponse", reason: "SQS did not report on this entry" }
-            }
-          }
-          pending = retry
-          return retry.length === 0 ? Effect.void : Effect.fail(new EntriesToRetry(last))
-        })
-      )
-      return attempt.pipe(
-        Effect.retry({ schedule: entryRetrySchedule, while: (error) => error._tag === "EntriesToRetry" }),
-        Effect.catch((error) =>
-          Effect.sync(() => {
-            const failure =
-              error._tag === "EntriesToRetry"
-                ? new SendFailed({ code: error.code, reason: error.reason, senderFault: false })
-                : error
-            for (const entry of pending) entry.completeUnsafe(Exit.fail(failure))
-          })
-        )
-      )
-    }
-
-    const resolver = RequestResolver.makeWith<SendRequest>({
-      // One batch per queue.
-      batchKey: (entry) => entry.request.queue.url,
-      delay: Effect.sleep(flushDelay),
-      // Send as soon as the batch is full: 10 entries, or the next might not fit in 1 MiB.
-      collectWhile: (entries) => {
-        let bytes = 0
-        for (const entry of entries) bytes += entry.request.message.size
-        return entries.size < MAX_BATCH_ENTRIES && bytes < MAX_BATCH_BYTES
-      },
-      runAll: (entries) =>
-        Effect.forEach(
-          chunk(entries.map((entry) => ({ entry, size: entry.request.message.size }))),
-          (batch) =>
-            sendChunk(
-              entries[0]!.request.queue,
-              batch.map((item) => item.entry)
-            ),
-          { concurrency: "unbounded", discard: true }
-        )
+    const batcher = yield* EntryBatcher.make<
+      Omit<SendMessageBatchRequestEntry, "Id">,
+      SendMessageBatchResultEntry,
+      SqsError
+    >({
+      send: (QueueUrl, Entries) => sqs.sendMessageBatch({ QueueUrl, Entries }),
+      delay: Duration.fromInputUnsafe(options.flushDelay ?? "10 millis"),
+      concurrency: options.concurrency ?? 16,
+      entryRetrySchedule: options.entryRetrySchedule ?? defaultEntryRetrySchedule
     })
 
     const check = (queue: Queue, message: OutgoingMessage | string) => {
@@ -342,8 +153,14 @@ export const make = (options: Options = {}) =>
       return result instanceof InvalidMessage ? Effect.fail(result) : Effect.succeed(result)
     }
 
-    const sendValidated = (queue: Queue, message: ValidatedMessage) =>
-      Effect.request(new SendRequest({ queue, message }), resolver)
+    const sendValidated = (
+      queue: Queue,
+      message: ValidatedMessage
+    ): Effect.Effect<Sent, SendFailed | SqsError> =>
+      batcher.submit(queue.url, message.entry, message.size).pipe(
+        Effect.map((ok): Sent => ({ messageId: ok.MessageId ?? "", sequenceNumber: ok.SequenceNumber })),
+        Effect.mapError(toSendFailed)
+      )
 
     const sendTo = (queue: Queue, message: OutgoingMessage | string) =>
       TraceContext.inject(toMessage(message)).pipe(
@@ -388,59 +205,9 @@ export const make = (options: Options = {}) =>
     })
 
     const sendAll = <A, E, R>(queueRef: string, items: Stream.Stream<A, E, R>, bulk: BulkOptions<A>) =>
-      Effect.gen(function* () {
-        const queue = yield* queues.resolve(queueRef)
-        const started = yield* Clock.currentTimeMillis
-        const maxFailuresKept = bulk.maxFailuresKept ?? 100
-        let sent = 0
-        let failed = 0
-        const failures: Array<BulkFailure<A>> = []
-        const progress = (now: number): Progress => {
-          const seconds = Math.max(now - started, 1) / 1000
-          return { sent, failed, seconds, rate: sent / seconds }
-        }
-        yield* items.pipe(
-          Stream.mapEffect(
-            (item) =>
-              sendTo(queue, bulk.toMessage(item)).pipe(
-                Effect.exit,
-                Effect.map((exit) => [item, exit] as const)
-              ),
-            { concurrency: bulk.concurrency ?? 40 }
-          ),
-          Stream.runForEach(([item, exit]) =>
-            Effect.gen(function* () {
-              if (Exit.isSuccess(exit)) sent++
-              else {
-                failed++
-                const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
-                if (failures.length < maxFailuresKept) {
-                  failures.push({
-                    item,
-                    code:
-                      error === undefined
-                        ? "Defect"
-                        : error._tag === "SendFailed"
-                          ? error.code
-                          : error._tag === "SqsError"
-                            ? error.reason._tag
-                            : error._tag,
-                    message:
-                      error === undefined
-                        ? "unexpected failure"
-                        : error._tag === "SendFailed"
-                          ? error.reason
-                          : error.message
-                  })
-                }
-              }
-              if (bulk.onProgress !== undefined)
-                yield* bulk.onProgress(progress(yield* Clock.currentTimeMillis))
-            })
-          )
-        )
-        return { ...progress(yield* Clock.currentTimeMillis), failures } satisfies BulkSummary<A>
-      })
+      Effect.flatMap(queues.resolve(queueRef), (queue) =>
+        sendAllOf(items, (item) => sendTo(queue, bulk.toMessage(item)), bulk)
+      )
 
     const validateOne = (queueRef: string, message: OutgoingMessage | string) =>
       Effect.flatMap(queues.resolve(queueRef), (queue) => Effect.asVoid(check(queue, message)))

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import type { SqsSettings } from "./SqsConfig.ts"
 
 /**
  * @category models
@@ -66,3 +67,60 @@ const invalid = (input: string) =>
  * @category predicates
  */
 export const isFifoName = (name: string): boolean => name.endsWith(".fifo")
+
+/** Amazon SQS hosts: `sqs.<region>.amazonaws.com` (or `sqs-fips.`), and the legacy `<region>.queue.amazonaws.com`. */
+const AWS_HOST = /^(?:sqs(?:-fips)?\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?$/
+
+/**
+ * The AWS region of an Amazon SQS URL, or undefined for any other host (a local server, say).
+ *
+ * @category constructors
+ */
+export const awsRegionOf = (url: string): string | undefined => {
+  if (!URL.canParse(url)) return undefined
+  const match = AWS_HOST.exec(new URL(url).hostname)
+  return match === null ? undefined : (match[1] ?? match[2])
+}
+
+/**
+ * Refuses a reference that a client with these settings cannot reach as given, saying what to
+ * change; undefined when it can. A URL is used exactly as given and an ARN's region and account
+ * are honoured, so one that points elsewhere than the client's endpoint and region would reach
+ * the wrong queue (or be signed for the wrong region).
+ *
+ * @category constructors
+ */
+export const unreachable = (ref: QueueRef, settings: SqsSettings): InvalidQueueRef | undefined => {
+  const target =
+    settings.mode === "aws" ? settings.location : `${settings.location} (region ${settings.region})`
+  if (ref._tag === "Arn") {
+    return ref.region === settings.region
+      ? undefined
+      : new InvalidQueueRef({
+          message: `queue ARN ${arnOf(ref)} is in ${ref.region}, but requests go to ${target}: set --region ${ref.region} (or AWS_REGION)`
+        })
+  }
+  if (ref._tag === "Name") return undefined
+  const region = awsRegionOf(ref.url)
+  const endpointRegion = settings.endpoint === undefined ? settings.region : awsRegionOf(settings.endpoint)
+  if (region === undefined) {
+    return settings.mode !== "aws"
+      ? undefined
+      : new InvalidQueueRef({
+          message: `queue URL ${ref.url} is not an Amazon SQS URL, but requests go to ${target}: pass --endpoint ${new URL(ref.url).origin} to use that server`
+        })
+  }
+  if (endpointRegion === undefined) {
+    return new InvalidQueueRef({
+      message: `queue URL ${ref.url} is on Amazon SQS in ${region}, but requests go to ${target}: drop --endpoint (and SQS_ENDPOINT) and set --region ${region}`
+    })
+  }
+  return region === settings.region && region === endpointRegion
+    ? undefined
+    : new InvalidQueueRef({
+        message: `queue URL ${ref.url} is in ${region}, but requests go to ${target}: set --region ${region} (or AWS_REGION)`
+      })
+}
+
+const arnOf = (ref: { readonly name: string; readonly region: string; readonly accountId: string }) =>
+  `arn:aws:sqs:${ref.region}:${ref.accountId}:${ref.name}`

@@ -1,10 +1,17 @@
 /**
- * Queues by name, URL or ARN: resolved once and cached, listed, described and created.
+ * Queues by name, URL or ARN: resolved and cached for a while, listed, described and created.
+ *
+ * A name is looked up in the client's region; a URL is used exactly as given; an ARN is looked up
+ * in its own account, and must be in the client's region. A reference the client cannot reach as
+ * given (another region, an Amazon SQS URL while requests go to a local endpoint, ...) is refused
+ * with a message saying what to change, before any request. Lookups are cached for
+ * `timeToLive` (default 5 minutes), so that changed queue attributes are seen; failed lookups are
+ * not cached, and concurrent lookups of one queue share one request.
  *
  * @since 0.1.0
  */
 import type { QueueAttributeName } from "@aws-sdk/client-sqs"
-import { Context, Deferred, Duration, Effect, Layer, MutableHashMap, Option, Schema } from "effect"
+import { Cache, Context, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
 import * as QueueRef from "./QueueRef.ts"
 import { SqsClient } from "./SqsClient.ts"
 import type { SqsError } from "./SqsError.ts"
@@ -66,7 +73,7 @@ export interface CreateOptions {
 export class Queues extends Context.Service<
   Queues,
   {
-    /** Resolves a name, URL or ARN to the queue, once; later calls are answered from a cache. */
+    /** Resolves a name, URL or ARN to the queue; later calls are answered from a cache for a while. */
     readonly resolve: (ref: string) => Effect.Effect<Queue, SqsError | QueueRef.InvalidQueueRef>
     /** Queue URLs, optionally only those whose name starts with `prefix`. */
     readonly list: (prefix?: string) => Effect.Effect<ReadonlyArray<string>, SqsError>
@@ -127,131 +134,130 @@ const deadLetterName = (name: string) =>
   QueueRef.isFifoName(name) ? `${name.slice(0, -".fifo".length)}-dlq.fifo` : `${name}-dlq`
 
 /**
+ * @category models
+ */
+export interface Options {
+  /** How long a resolved queue is kept before it is looked up again (default 5 minutes). */
+  readonly timeToLive?: Duration.Input | undefined
+}
+
+/**
  * @category constructors
  */
-export const make = Effect.gen(function* () {
-  const sqs = yield* SqsClient
-  const cache = MutableHashMap.empty<string, Queue>()
+export const make = (options: Options = {}) =>
+  Effect.gen(function* () {
+    const sqs = yield* SqsClient
+    const timeToLive = Duration.fromInputUnsafe(options.timeToLive ?? "5 minutes")
 
-  const parse = (ref: string) => {
-    const parsed = QueueRef.parse(ref)
-    return parsed._tag === "InvalidQueueRef" ? Effect.fail(parsed) : Effect.succeed(parsed)
-  }
+    const parse = (ref: string) => {
+      const parsed = QueueRef.parse(ref)
+      if (parsed._tag === "InvalidQueueRef") return Effect.fail(parsed)
+      const refused = QueueRef.unreachable(parsed, sqs.settings)
+      return refused === undefined ? Effect.succeed(parsed) : Effect.fail(refused)
+    }
 
-  const urlOf = (ref: QueueRef.QueueRef) =>
-    sqs
-      .getQueueUrl({
-        QueueName: ref.name,
-        ...(ref._tag !== "Name" && ref.accountId !== undefined
-          ? { QueueOwnerAWSAccountId: ref.accountId }
-          : {})
+    const urlOf = (ref: QueueRef.QueueRef): Effect.Effect<string, SqsError> =>
+      ref._tag === "Url"
+        ? Effect.succeed(ref.url)
+        : sqs
+            .getQueueUrl({
+              QueueName: ref.name,
+              ...(ref._tag === "Arn" ? { QueueOwnerAWSAccountId: ref.accountId } : {})
+            })
+            .pipe(Effect.map((output) => output.QueueUrl ?? ""))
+
+    const attributesOf = (url: string, names: Array<QueueAttributeName>) =>
+      sqs
+        .getQueueAttributes({ QueueUrl: url, AttributeNames: names })
+        .pipe(Effect.map((output) => output.Attributes ?? {}))
+
+    const lookup = (input: string): Effect.Effect<Queue, SqsError | QueueRef.InvalidQueueRef> =>
+      Effect.gen(function* () {
+        const ref = yield* parse(input)
+        const url = yield* urlOf(ref)
+        const queue = toQueue(ref.name, url, yield* attributesOf(url, STATIC_ATTRIBUTES))
+        // Later references by URL (what a consumer passes around) are answered from the cache too.
+        if (url !== input) yield* Cache.set(cache, url, queue)
+        return queue
       })
-      .pipe(Effect.map((output) => output.QueueUrl ?? ""))
 
-  const attributesOf = (url: string, names: Array<QueueAttributeName>) =>
-    sqs
-      .getQueueAttributes({ QueueUrl: url, AttributeNames: names })
-      .pipe(Effect.map((output) => output.Attributes ?? {}))
-
-  const lookup = Effect.fnUntraced(function* (ref: QueueRef.QueueRef) {
-    const url = yield* urlOf(ref)
-    return toQueue(ref.name, url, yield* attributesOf(url, STATIC_ATTRIBUTES))
-  })
-
-  // Concurrent first lookups of one queue share a single request.
-  const lookups = new Map<string, Deferred.Deferred<Queue, SqsError | QueueRef.InvalidQueueRef>>()
-
-  const resolve = (input: string): Effect.Effect<Queue, SqsError | QueueRef.InvalidQueueRef> =>
-    Effect.suspend(() => {
-      const cached = MutableHashMap.get(cache, input)
-      if (Option.isSome(cached)) return Effect.succeed(cached.value)
-      const pending = lookups.get(input)
-      if (pending !== undefined) return Deferred.await(pending)
-      const lookedUp = Deferred.makeUnsafe<Queue, SqsError | QueueRef.InvalidQueueRef>()
-      lookups.set(input, lookedUp)
-      const lookUp: Effect.Effect<Queue, SqsError | QueueRef.InvalidQueueRef> = Effect.flatMap(
-        parse(input),
-        lookup
-      )
-      return lookUp.pipe(
-        Effect.tap((queue) =>
-          Effect.sync(() => {
-            // Later references by URL (what the consumer passes around) hit the cache too.
-            MutableHashMap.set(cache, input, queue)
-            MutableHashMap.set(cache, queue.url, queue)
-          })
-        ),
-        Effect.onExit((exit) =>
-          Effect.suspend(() => {
-            lookups.delete(input)
-            return Deferred.done(lookedUp, exit)
-          })
-        )
-      )
+    const cache = yield* Cache.makeWith(lookup, {
+      capacity: 1_000,
+      timeToLive: (exit) => (Exit.isSuccess(exit) ? timeToLive : Duration.zero)
     })
 
-  const list = Effect.fnUntraced(function* (prefix?: string) {
-    const urls: Array<string> = []
-    let nextToken: string | undefined
-    do {
-      const page = yield* sqs.listQueues({
-        ...(prefix === undefined ? {} : { QueueNamePrefix: prefix }),
-        ...(nextToken === undefined ? {} : { NextToken: nextToken }),
-        MaxResults: 1000
-      })
-      urls.push(...(page.QueueUrls ?? []))
-      nextToken = page.NextToken
-    } while (nextToken !== undefined)
-    return urls
+    const resolve = (input: string) => Cache.get(cache, input)
+
+    const list = Effect.fnUntraced(function* (prefix?: string) {
+      const urls: Array<string> = []
+      let nextToken: string | undefined
+      do {
+        const page = yield* sqs.listQueues({
+          ...(prefix === undefined ? {} : { QueueNamePrefix: prefix }),
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+          MaxResults: 1000
+        })
+        urls.push(...(page.QueueUrls ?? []))
+        nextToken = page.NextToken
+      } while (nextToken !== undefined)
+      return urls
+    })
+
+    const describe = Effect.fnUntraced(function* (ref: string) {
+      const queue = yield* resolve(ref)
+      const counts = yield* attributesOf(queue.url, COUNT_ATTRIBUTES)
+      return {
+        ...queue,
+        visible: toNumber(counts.ApproximateNumberOfMessages, 0),
+        inFlight: toNumber(counts.ApproximateNumberOfMessagesNotVisible, 0),
+        delayed: toNumber(counts.ApproximateNumberOfMessagesDelayed, 0)
+      }
+    })
+
+    const createOne = (name: string, attributes: Record<string, string>) =>
+      sqs
+        .createQueue({ QueueName: name, Attributes: attributes })
+        .pipe(Effect.map((output) => output.QueueUrl ?? ""))
+
+    const create = Effect.fnUntraced(function* (options: CreateOptions) {
+      const ref = yield* parse(options.name)
+      const fifo = QueueRef.isFifoName(ref.name)
+      const base: Record<string, string> = {
+        ...(fifo ? { FifoQueue: "true" } : {}),
+        ...(fifo && options.contentBasedDeduplication ? { ContentBasedDeduplication: "true" } : {}),
+        ...(options.visibilityTimeout === undefined
+          ? {}
+          : {
+              VisibilityTimeout: String(
+                Math.round(Duration.toSeconds(Duration.fromInputUnsafe(options.visibilityTimeout)))
+              )
+            }),
+        ...options.attributes
+      }
+      if (options.deadLetter !== undefined) {
+        const dlqUrl = yield* createOne(deadLetterName(ref.name), fifo ? { FifoQueue: "true" } : {})
+        const dlqArn = (yield* attributesOf(dlqUrl, ["QueueArn"])).QueueArn ?? ""
+        base.RedrivePolicy = JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: options.deadLetter.maxReceiveCount
+        })
+      }
+      const url = yield* createOne(ref.name, base)
+      return yield* resolve(url)
+    })
+
+    return Queues.of({ resolve, list, describe, create })
   })
-
-  const describe = Effect.fnUntraced(function* (ref: string) {
-    const queue = yield* resolve(ref)
-    const counts = yield* attributesOf(queue.url, COUNT_ATTRIBUTES)
-    return {
-      ...queue,
-      visible: toNumber(counts.ApproximateNumberOfMessages, 0),
-      inFlight: toNumber(counts.ApproximateNumberOfMessagesNotVisible, 0),
-      delayed: toNumber(counts.ApproximateNumberOfMessagesDelayed, 0)
-    }
-  })
-
-  const createOne = (name: string, attributes: Record<string, string>) =>
-    sqs
-      .createQueue({ QueueName: name, Attributes: attributes })
-      .pipe(Effect.map((output) => output.QueueUrl ?? ""))
-
-  const create = Effect.fnUntraced(function* (options: CreateOptions) {
-    const ref = yield* parse(options.name)
-    const fifo = QueueRef.isFifoName(ref.name)
-    const base: Record<string, string> = {
-      ...(fifo ? { FifoQueue: "true" } : {}),
-      ...(fifo && options.contentBasedDeduplication ? { ContentBasedDeduplication: "true" } : {}),
-      ...(options.visibilityTimeout === undefined
-        ? {}
-        : {
-            VisibilityTimeout: String(
-              Math.round(Duration.toSeconds(Duration.fromInputUnsafe(options.visibilityTimeout)))
-            )
-          }),
-      ...options.attributes
-    }
-    if (options.deadLetter !== undefined) {
-      const dlqUrl = yield* createOne(deadLetterName(ref.name), fifo ? { FifoQueue: "true" } : {})
-      const dlqArn = (yield* attributesOf(dlqUrl, ["QueueArn"])).QueueArn ?? ""
-      base.RedrivePolicy = JSON.stringify({
-        deadLetterTargetArn: dlqArn,
-        maxReceiveCount: options.deadLetter.maxReceiveCount
-      })
-    }
-    const url = yield* createOne(ref.name, base)
-    return yield* resolve(url)
-  })
-
-  return Queues.of({ resolve, list, describe, create })
-})
 
 /**
  * @category layers
  */
-export const layer: Layer.Layer<Queues, never, SqsClient> = Layer.effect(Queues, make)
+export const layer: Layer.Layer<Queues, never, SqsClient> = Layer.effect(Queues, make())
+
+/**
+ * Queues with a time to live of its own.
+ *
+ * @category layers
+ */
+export const layerWith = (options: Options): Layer.Layer<Queues, never, SqsClient> =>
+  Layer.effect(Queues, make(options))

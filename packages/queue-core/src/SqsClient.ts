@@ -3,7 +3,9 @@
  *
  * Every call is cancellable (interrupting the fiber aborts its HTTP request), fails with a typed
  * `SqsError`, and is retried under `retrySchedule` while its error is retryable. The SDK's own
- * retries are off so that there is one retry policy, visible and testable.
+ * retries are off so that there is one retry policy, visible and testable. ReceiveMessage is the
+ * exception: it is never retried here, because whoever polls (the consumer's poll loop) has its
+ * own schedule, and a retry inside a poll would multiply with it and delay shutdown.
  *
  * This service is also the seam of the hot path: receive, delete, visibility and send batches all
  * go through it, so a leaner request path can replace the SDK here without touching the engine.
@@ -41,20 +43,20 @@ import {
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
-import { Context, Effect, Layer, Metric, Schedule, type Scope } from "effect"
-import * as ConsumerMetrics from "./ConsumerMetrics.ts"
+import { Context, Effect, Layer, Metric, type Schedule, type Scope } from "effect"
+import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
 import { classify, SqsError } from "./SqsError.ts"
+import * as SqsMetrics from "./SqsMetrics.ts"
 
 /**
  * Transient failures (unreachable endpoint, throttling, 5xx) are retried after 100 ms, 200 ms,
- * 400 ms, 800 ms (jittered), then the error is returned to the caller.
+ * 400 ms, 800 ms (jittered), then the error is returned to the caller. Receives are not retried
+ * (see above).
  *
  * @category schedules
  */
-export const defaultRetrySchedule: Schedule.Schedule<unknown, SqsError> = Schedule.exponential(
-  "100 millis"
-).pipe(Schedule.jittered, Schedule.upTo({ times: 4 }))
+export const defaultRetrySchedule: Schedule.Schedule<unknown, SqsError> = Schedules.request
 
 /**
  * The SQS actions this project uses, each as an Effect.
@@ -125,29 +127,28 @@ export const fromClient = (
 ): SqsClient["Service"] => {
   /**
    * A send that broke off mid-request may have been stored: retrying it could duplicate a
-   * message, so sends are retried only when the request surely did not reach SQS.
+   * message, so sends are retried only when the request surely did not reach SQS. A poll is
+   * not retried at all (see above).
    */
   const action = <I extends object, O>(
     name: string,
     Command: new (input: I) => any,
-    kind: "send" | "other" = "other"
+    kind: "send" | "poll" | "other" = "other"
   ) => {
     const retryWhile = (error: SqsError) =>
       error.isRetryable && (kind === "other" || !error.mayHaveReachedSqs)
-    const countCall = Metric.update(Metric.withAttributes(ConsumerMetrics.apiCalls, { action: name }), 1)
-    return (input: I): Effect.Effect<O, SqsError> =>
-      Effect.tryPromise({
+    const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
+    return (input: I): Effect.Effect<O, SqsError> => {
+      const once = Effect.tryPromise({
         try: (signal) => client.send(new Command(input), { abortSignal: signal }) as Promise<O>,
         catch: (error) =>
           new SqsError({
             action: name,
             reason: classify(error, { location: settings.location, queue: queueOf(input) })
           })
-      }).pipe(
-        Effect.tap(() => countCall),
-        Effect.tapError(() => countCall),
-        Effect.retry({ schedule: retrySchedule, while: retryWhile })
-      )
+      }).pipe(Effect.onExit(() => countCall))
+      return kind === "poll" ? once : Effect.retry(once, { schedule: retrySchedule, while: retryWhile })
+    }
   }
 
   return SqsClient.of({
@@ -158,7 +159,7 @@ export const fromClient = (
     createQueue: action("CreateQueue", CreateQueueCommand),
     sendMessage: action("SendMessage", SendMessageCommand, "send"),
     sendMessageBatch: action("SendMessageBatch", SendMessageBatchCommand, "send"),
-    receiveMessage: action("ReceiveMessage", ReceiveMessageCommand),
+    receiveMessage: action("ReceiveMessage", ReceiveMessageCommand, "poll"),
     deleteMessageBatch: action("DeleteMessageBatch", DeleteMessageBatchCommand),
     changeMessageVisibilityBatch: action("ChangeMessageVisibilityBatch", ChangeMessageVisibilityBatchCommand)
   })

@@ -1,8 +1,10 @@
 /**
  * The consumer's time-driven behaviour, with TestClock and an in-memory SqsClient.
  */
+
+import type { SQSClient } from "@aws-sdk/client-sqs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Schedule } from "effect"
+import { Duration, Effect, Fiber, Layer, Schedule } from "effect"
 import { TestClock } from "effect/testing"
 import { Consumer, Queues, SqsClient, SqsError } from "../src/index.ts"
 import * as FakeSqs from "./fakeSqs.ts"
@@ -109,6 +111,114 @@ describe("Consumer, in virtual time", () => {
         { Id: "0", ReceiptHandle: "receipt-m1", VisibilityTimeout: 0 }
       ])
       assert.strictEqual(changes.at(-1)?.at, 10_000 + 1_000)
+    })
+  )
+
+  it.effect("keeps a single long poll open while the queue is idle, whatever maxInFlight", () =>
+    Effect.gen(function* () {
+      const sqs = yield* FakeSqs.make()
+      const consumer = yield* Effect.forkChild(
+        Consumer.run("jobs", () => Effect.void, { waitTime: "20 seconds", maxInFlight: 100 }).pipe(
+          Effect.provide(services(sqs.client))
+        )
+      )
+      yield* TestClock.adjust("1 minute")
+      const receives = yield* sqs.callsOf("ReceiveMessage")
+      assert.deepStrictEqual(
+        receives.map((call) => call.at),
+        [0, 20_000, 40_000, 60_000]
+      )
+      const stopping = yield* Effect.forkChild(Fiber.interrupt(consumer))
+      yield* TestClock.adjust("20 seconds")
+      yield* Fiber.join(stopping)
+    })
+  )
+
+  it.effect("sets the visibility a RetryLater asks for", () =>
+    Effect.gen(function* () {
+      const sqs = yield* FakeSqs.make({ receive: once([message("m1", 1)]) })
+      const consumer = yield* Effect.forkChild(
+        Consumer.run("jobs", () =>
+          Effect.fail(new Consumer.RetryLater({ reason: "busy", delay: Duration.seconds(90) }))
+        ).pipe(Effect.provide(services(sqs.client)))
+      )
+      yield* TestClock.adjust("1 second")
+      yield* TestClock.adjust("1 second")
+      const changes = yield* sqs.callsOf("ChangeMessageVisibilityBatch")
+      assert.deepStrictEqual(changes.at(-1)?.input.Entries, [
+        { Id: "0", ReceiptHandle: "receipt-m1", VisibilityTimeout: 90 }
+      ])
+      const stopping = yield* Effect.forkChild(Fiber.interrupt(consumer))
+      yield* TestClock.adjust("20 seconds")
+      yield* Fiber.join(stopping)
+    })
+  )
+
+  it.effect(
+    "sends a release only after a lease extension in flight has reached SQS, so it stays released",
+    () =>
+      Effect.gen(function* () {
+        // Extensions take 3 s to reach SQS, releases none: sent at once, a release would arrive
+        // before the extension, which would then hide the message again for a whole timeout.
+        const sqs = yield* FakeSqs.make({
+          receive: once([message("m1", 1)]),
+          latency: (action, input) =>
+            action === "ChangeMessageVisibilityBatch" && input.Entries[0].VisibilityTimeout > 0
+              ? "3 seconds"
+              : Duration.zero
+        })
+        const consumer = yield* Effect.forkChild(
+          Consumer.run(
+            "jobs",
+            () =>
+              Effect.sleep("6 seconds").pipe(
+                Effect.andThen(Effect.fail(new Consumer.Release({ reason: "not mine" })))
+              ),
+            { visibilityTimeout: "10 seconds" }
+          ).pipe(Effect.provide(services(sqs.client)))
+        )
+        // The extension goes out when half the 10 s is left (5 s) and arrives at 8 s; the handler
+        // fails at 6 s.
+        yield* TestClock.adjust("10 seconds")
+        const changes = (yield* sqs.callsOf("ChangeMessageVisibilityBatch")).map((call) => ({
+          at: call.at,
+          timeout: call.input.Entries[0].VisibilityTimeout
+        }))
+        assert.deepStrictEqual(changes, [
+          { at: 8_000, timeout: 10 },
+          { at: 8_000, timeout: 0 }
+        ])
+        const stopping = yield* Effect.forkChild(Fiber.interrupt(consumer))
+        yield* TestClock.adjust("20 seconds")
+        yield* Fiber.join(stopping)
+      })
+  )
+
+  it.effect("during an outage, shuts down without waiting for the client's own retries of a receive", () =>
+    Effect.gen(function* () {
+      // A client whose retries of a failed request would take hours: receives must not use them.
+      let sends = 0
+      const refusing = {
+        send: () => {
+          sends++
+          return Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))
+        }
+      } as unknown as SQSClient
+      const client = SqsClient.fromClient(
+        refusing,
+        FakeSqs.settings,
+        Schedule.spaced("1 hour").pipe(Schedule.upTo({ times: 4 }))
+      )
+      const consumer = yield* Effect.forkChild(
+        Consumer.run("jobs", () => Effect.void, { receiveRetrySchedule: Schedule.spaced("1 second") }).pipe(
+          Effect.provide(services(client))
+        )
+      )
+      yield* TestClock.adjust("10 seconds")
+      assert.isAtLeast(sends, 10, "the poll loop retried the receive on its own schedule")
+      const stopping = yield* Effect.forkChild(Fiber.interrupt(consumer))
+      yield* TestClock.adjust("1 second")
+      assert.isDefined(stopping.pollUnsafe(), "stopped within a second of virtual time, not hours")
     })
   )
 })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { QueueRef } from "../src/index.ts"
+import { QueueRef, type SqsConfig } from "../src/index.ts"
 
 describe("QueueRef.parse", () => {
   it("reads a bare queue name", () => {
@@ -32,5 +32,57 @@ describe("QueueRef.parse", () => {
     assert.strictEqual(result._tag, "InvalidQueueRef")
     assert.include((result as QueueRef.InvalidQueueRef).message, '"bad name!"')
     assert.strictEqual(QueueRef.parse("x".repeat(81))._tag, "InvalidQueueRef")
+  })
+})
+
+describe("QueueRef.unreachable", () => {
+  const aws: SqsConfig.SqsSettings = {
+    mode: "aws",
+    endpoint: undefined,
+    region: "us-east-1",
+    loopback: false,
+    location: "AWS SQS in us-east-1",
+    source: "AWS_REGION"
+  }
+  const local: SqsConfig.SqsSettings = {
+    mode: "explicit",
+    endpoint: "http://127.0.0.1:4566",
+    region: "us-east-1",
+    loopback: true,
+    location: "http://127.0.0.1:4566",
+    source: "--endpoint"
+  }
+  const check = (ref: string, settings: SqsConfig.SqsSettings) =>
+    QueueRef.unreachable(QueueRef.parse(ref) as QueueRef.QueueRef, settings)?.message
+
+  it("accepts names, and URLs and ARNs in the client's region", () => {
+    assert.isUndefined(check("jobs", aws))
+    assert.isUndefined(check("https://sqs.us-east-1.amazonaws.com/123456789012/jobs", aws))
+    assert.isUndefined(check("https://us-east-1.queue.amazonaws.com/123456789012/jobs", aws))
+    assert.isUndefined(check("arn:aws:sqs:us-east-1:123456789012:jobs", aws))
+    assert.isUndefined(check("http://127.0.0.1:4566/000000000000/jobs", local))
+    assert.isUndefined(check("http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/jobs", local))
+  })
+
+  it("refuses a URL or ARN of another region, naming the region to set", () => {
+    assert.strictEqual(
+      check("https://sqs.eu-west-1.amazonaws.com/123456789012/jobs", aws),
+      "queue URL https://sqs.eu-west-1.amazonaws.com/123456789012/jobs is in eu-west-1, but requests go to AWS SQS in us-east-1: set --region eu-west-1 (or AWS_REGION)"
+    )
+    assert.strictEqual(
+      check("arn:aws:sqs:eu-west-1:123456789012:jobs", aws),
+      "queue ARN arn:aws:sqs:eu-west-1:123456789012:jobs is in eu-west-1, but requests go to AWS SQS in us-east-1: set --region eu-west-1 (or AWS_REGION)"
+    )
+  })
+
+  it("refuses an Amazon SQS URL while requests go to another endpoint, and a local URL while they go to AWS", () => {
+    assert.strictEqual(
+      check("https://sqs.us-east-1.amazonaws.com/123456789012/jobs", local),
+      "queue URL https://sqs.us-east-1.amazonaws.com/123456789012/jobs is on Amazon SQS in us-east-1, but requests go to http://127.0.0.1:4566 (region us-east-1): drop --endpoint (and SQS_ENDPOINT) and set --region us-east-1"
+    )
+    assert.strictEqual(
+      check("http://127.0.0.1:4566/000000000000/jobs", aws),
+      "queue URL http://127.0.0.1:4566/000000000000/jobs is not an Amazon SQS URL, but requests go to AWS SQS in us-east-1: pass --endpoint http://127.0.0.1:4566 to use that server"
+    )
   })
 })

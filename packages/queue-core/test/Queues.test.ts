@@ -1,6 +1,8 @@
-import { assert, it, layer } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
-import { Queues, SqsClient } from "../src/index.ts"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Effect, Exit, Layer, Option } from "effect"
+import { TestClock } from "effect/testing"
+import { Queues, SqsClient, SqsError } from "../src/index.ts"
+import * as FakeSqs from "./fakeSqs.ts"
 import { LocalSqs, LocalSqsServices, noRetry, uniqueName } from "./fixtures.ts"
 
 // Port 9 (discard) has nothing listening on loopback, so connections are refused at once.
@@ -24,6 +26,40 @@ layer(LocalSqsServices)("Queues (local SQS over HTTP)", (it) => {
       assert.strictEqual(byName.arn, created.arn)
       assert.isFalse(byName.fifo)
       assert.strictEqual(byName.maximumMessageSize, 1_048_576)
+    })
+  )
+
+  it.effect("uses a queue URL exactly as given, without looking its name up again", () =>
+    Effect.gen(function* () {
+      const server = yield* LocalSqs
+      const name = uniqueName("as-given")
+      server.createQueue({ name })
+      // Another spelling of the same server: the local SQS finds queues by the URL's path.
+      const url = `http://localhost:${server.port}/000000000000/${name}`
+      server.resetRequestCounts()
+      const queue = yield* (yield* Queues.Queues).resolve(url)
+      assert.strictEqual(queue.url, url)
+      assert.strictEqual(queue.name, name)
+      assert.deepStrictEqual(server.requestCounts(), { GetQueueAttributes: 1 })
+    })
+  )
+
+  it.effect("refuses an ARN of another region, which this client would look up in the wrong place", () =>
+    Effect.gen(function* () {
+      const server = yield* LocalSqs
+      const name = uniqueName("elsewhere")
+      server.createQueue({ name })
+      server.resetRequestCounts()
+      const error = yield* Effect.flip(
+        (yield* Queues.Queues).resolve(`arn:aws:sqs:eu-west-1:000000000000:${name}`)
+      )
+      assert.strictEqual(error._tag, "InvalidQueueRef")
+      assert.strictEqual(
+        error.message,
+        `queue ARN arn:aws:sqs:eu-west-1:000000000000:${name} is in eu-west-1, but requests go to ` +
+          `${server.endpoint} (region us-east-1): set --region eu-west-1 (or AWS_REGION)`
+      )
+      assert.deepStrictEqual(server.requestCounts(), {}, "nothing was sent")
     })
   )
 
@@ -88,3 +124,52 @@ it.effect("reports an unreachable endpoint as EndpointUnreachable, retryable", (
     assert.strictEqual(error.message, "cannot reach SQS at http://127.0.0.1:9 (connection refused)")
   }).pipe(Effect.provide(closedPortServices))
 )
+
+describe("Queues cache, in virtual time", () => {
+  /** Queues over a fake client whose first `failures` GetQueueUrl calls fail. */
+  const queuesWith = (failures: number) =>
+    Effect.gen(function* () {
+      const sqs = yield* FakeSqs.make()
+      let urlCalls = 0
+      const client = {
+        ...sqs.client,
+        getQueueUrl: (input: any) =>
+          ++urlCalls <= failures
+            ? Effect.fail(
+                new SqsError.SqsError({
+                  action: "GetQueueUrl",
+                  reason: new SqsError.ServiceUnavailable({ code: "InternalError", message: "down" })
+                })
+              )
+            : sqs.client.getQueueUrl(input)
+      }
+      const queues = yield* Queues.make({ timeToLive: "5 minutes" }).pipe(
+        Effect.provide(Layer.succeed(SqsClient.SqsClient, client))
+      )
+      return { queues, lookups: () => sqs.callsOf("GetQueueAttributes") }
+    })
+
+  it.effect("answers from the cache within the time to live, and looks the queue up again after it", () =>
+    Effect.gen(function* () {
+      const { queues, lookups } = yield* queuesWith(0)
+      yield* queues.resolve("jobs")
+      yield* TestClock.adjust("4 minutes")
+      yield* queues.resolve("jobs")
+      yield* queues.resolve(FakeSqs.queue.url)
+      assert.strictEqual((yield* lookups()).length, 1, "by name, then by its URL, from the cache")
+      yield* TestClock.adjust("2 minutes")
+      yield* queues.resolve("jobs")
+      assert.strictEqual((yield* lookups()).length, 2)
+    })
+  )
+
+  it.effect("does not keep a failed lookup: the next call looks the queue up again", () =>
+    Effect.gen(function* () {
+      const { queues } = yield* queuesWith(1)
+      const first = yield* Effect.exit(queues.resolve("jobs"))
+      assert.isTrue(Exit.isFailure(first))
+      const second = yield* queues.resolve("jobs")
+      assert.strictEqual(second.url, FakeSqs.queue.url)
+    })
+  )
+})

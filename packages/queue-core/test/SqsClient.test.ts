@@ -77,4 +77,15 @@ describe("SqsClient retries", () => {
       assert.strictEqual(error.message, 'queue "q" does not exist at http://127.0.0.1:4566')
     })
   )
+
+  it.effect("never retries a receive: the poll loop that sent it has its own schedule", () =>
+    Effect.gen(function* () {
+      const { client, calls } = flakyClient(100, refused)
+      const error = yield* Effect.flip(
+        SqsClient.fromClient(client, settings).receiveMessage({ QueueUrl: "q" })
+      )
+      assert.strictEqual(calls(), 1)
+      assert.strictEqual(error.reason._tag, "EndpointUnreachable")
+    })
+  )
 })

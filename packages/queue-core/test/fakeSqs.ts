@@ -1,6 +1,8 @@
 /**
  * An in-memory stand-in for the SqsClient service (our own interface, not the SDK) for unit
- * tests that drive time with TestClock. It records every call with the virtual time it was made.
+ * tests that drive time with TestClock. It records every call with the virtual time it reached
+ * "SQS": after `latency` for that call, when one is given, so that the order in which requests
+ * arrive can differ from the order in which they were sent.
  */
 import { Clock, Duration, Effect, Option, Ref } from "effect"
 import type { Queues, SqsClient, SqsConfig } from "../src/index.ts"
@@ -35,13 +37,20 @@ export const settings: SqsConfig.SqsSettings = {
   source: "test"
 }
 
-export const make = (answers: { readonly receive?: (input: any) => Effect.Effect<any, any> } = {}) =>
+export const make = (
+  answers: {
+    readonly receive?: (input: any) => Effect.Effect<any, any>
+    /** How long a request takes to reach SQS, by action and input (default: no time). */
+    readonly latency?: (action: string, input: any) => Duration.Input
+  } = {}
+) =>
   Effect.gen(function* () {
     const calls = yield* Ref.make<Array<Call>>([])
     const record =
       (action: string, answer: (input: any) => Effect.Effect<any, any> = () => Effect.succeed({})) =>
       (input: any) =>
         Effect.gen(function* () {
+          if (answers.latency !== undefined) yield* Effect.sleep(answers.latency(action, input))
           const at = yield* Clock.currentTimeMillis
           yield* Ref.update(calls, (all) => [...all, { action, at, input }])
           return yield* answer(input)

@@ -2,18 +2,24 @@
  * A local SQS over real HTTP for integration tests, and the services pointed at it.
  */
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
-import { Context, Deferred, Effect, Layer, Metric, Ref, References, Schedule } from "effect"
-import { ConsumerMetrics, Producer, QueueServices } from "../src/index.ts"
+import { Context, Deferred, Effect, Layer, Logger, Metric, Ref, References, Schedule } from "effect"
+import { Producer, QueueServices, SqsMetrics } from "../src/index.ts"
 
 export class LocalSqs extends Context.Service<LocalSqs, LocalSqsServer>()("test/LocalSqs") {
-  static readonly layer = Layer.effect(
-    LocalSqs,
-    Effect.acquireRelease(
-      Effect.promise(() => start()),
-      (server) => Effect.promise(() => server.stop())
+  /** A local SQS adding `latencyMs` to every request (a real SQS region's round trip is about 20). */
+  static readonly layerAt = (latencyMs: number) =>
+    Layer.effect(
+      LocalSqs,
+      Effect.acquireRelease(
+        Effect.promise(() => start({ latencyMs })),
+        (server) => Effect.promise(() => server.stop())
+      )
     )
-  )
+  static readonly layer = LocalSqs.layerAt(0)
 }
+
+/** The latencies engine and reliability tests run at: none, and a real SQS region's round trip. */
+export const LATENCIES = [0, 20] as const
 
 /** No retries in tests: a transient failure should show, not be waited out. */
 export const noRetry = Schedule.recurs(0)
@@ -21,10 +27,16 @@ export const noRetry = Schedule.recurs(0)
 /** Tests log only warnings and errors. */
 const quietLogs = Layer.succeed(References.MinimumLogLevel, "Warn")
 
+/** The client, queues and producer against a fresh local SQS adding `latencyMs`, plus the server handle. */
+export const localSqsServicesAt = (latencyMs: number) =>
+  Layer.unwrap(
+    Effect.map(LocalSqs, (server) =>
+      QueueServices.layer({ endpoint: server.endpoint, retrySchedule: noRetry })
+    )
+  ).pipe(Layer.provideMerge(LocalSqs.layerAt(latencyMs)), Layer.provideMerge(quietLogs))
+
 /** The client, queues and producer against a fresh local SQS, plus the server handle. */
-export const LocalSqsServices = Layer.unwrap(
-  Effect.map(LocalSqs, (server) => QueueServices.layer({ endpoint: server.endpoint, retrySchedule: noRetry }))
-).pipe(Layer.provideMerge(LocalSqs.layer), Layer.provideMerge(quietLogs))
+export const LocalSqsServices = localSqsServicesAt(0)
 
 let counter = 0
 /** A queue name of its own for each test, so tests sharing one server do not see each other. */
@@ -59,7 +71,25 @@ export const recorder = (expected: number) =>
 
 /** How many requests of an action this process has made so far. */
 export const apiCallsOf = (action: string) =>
-  Effect.map(
-    Metric.value(Metric.withAttributes(ConsumerMetrics.apiCalls, { action })),
-    (state) => state.count
+  Effect.map(Metric.value(Metric.withAttributes(SqsMetrics.apiCalls, { action })), (state) => state.count)
+
+/** Waits (on the wall clock, polling every 20 ms) until `condition` holds; fails after `timeout`. */
+export const eventually = (condition: () => boolean, what: string, timeout = "15 seconds" as const) =>
+  Effect.gen(function* () {
+    while (!condition()) yield* Effect.sleep("20 millis")
+  }).pipe(
+    Effect.timeoutOrElse({
+      duration: timeout,
+      orElse: () => Effect.die(new Error(`timed out waiting: ${what}`))
+    })
   )
+
+/** Collects what is logged, as `LEVEL message` lines, for the effect it is provided to. */
+export const capturedLogs = () => {
+  const lines: Array<string> = []
+  const logger = Logger.make(({ logLevel, message }) => {
+    const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+    lines.push(`${logLevel.toUpperCase()} ${text}`)
+  })
+  return { lines, layer: Logger.layer([logger]) }
+}

@@ -1,0 +1,52 @@
+/**
+ * Every default retry and backoff of the package, in one place. Each one can be replaced where it
+ * is used (an option of the client, the producer or the consumer).
+ *
+ * @since 0.2.0
+ */
+import { Schedule } from "effect"
+
+/**
+ * A whole SQS request that failed transiently (unreachable endpoint, throttling, 5xx): again after
+ * 100 ms, 200 ms, 400 ms, 800 ms (jittered), then the error goes to the caller. Receives are not
+ * retried by the client: the consumer's poll loop has its own schedule.
+ *
+ * @category schedules
+ */
+export const request: Schedule.Schedule<unknown, unknown> = Schedule.exponential("100 millis").pipe(
+  Schedule.jittered,
+  Schedule.upTo({ times: 4 })
+)
+
+/**
+ * Entries of a batch request that SQS failed on its side: sent again after 50 ms, 100 ms, 200 ms,
+ * ... (jittered), 6 times.
+ *
+ * @category schedules
+ */
+export const entryRetry: Schedule.Schedule<unknown, unknown> = Schedule.exponential("50 millis").pipe(
+  Schedule.jittered,
+  Schedule.upTo({ times: 6 })
+)
+
+/**
+ * Between failed receives of the consumer's poll loop: from 200 ms growing to 20 s, jittered,
+ * for as long as the consumer runs.
+ *
+ * @category schedules
+ */
+export const receiveRetry: Schedule.Schedule<unknown, unknown> = Schedule.min([
+  Schedule.exponential("200 millis"),
+  Schedule.spaced("20 seconds")
+]).pipe(Schedule.jittered)
+
+/**
+ * When a message whose handler failed comes back, by its receive count: 1 s, 2 s, 4 s, ...
+ * (jittered), at most 15 minutes.
+ *
+ * @category schedules
+ */
+export const messageRetryDelay: Schedule.Schedule<unknown, unknown> = Schedule.min([
+  Schedule.exponential("1 second"),
+  Schedule.spaced("15 minutes")
+]).pipe(Schedule.jittered)

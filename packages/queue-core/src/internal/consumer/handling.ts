@@ -1,0 +1,114 @@
+/**
+ * Handling one message: the handler runs in a span that continues the sender's trace, within
+ * `handlerTimeout`, and only the handler can be interrupted. Its exit decides the settlement:
+ * success deletes; a failure's error chooses retry later, dead-letter or release; a defect
+ * counts as a failure (retried later); an interruption by shutdown releases.
+ */
+import { Cause, Clock, Duration, Effect, Metric, Option } from "effect"
+import type { QueueMetrics } from "../../ConsumerMetrics.ts"
+import type { Queue } from "../../Queues.ts"
+import * as TraceContext from "../../TraceContext.ts"
+import type { Held, InFlight } from "./inFlight.ts"
+import { DeadLetter, type Handler, type ReceivedMessage, Release, RetryLater } from "./model.ts"
+import type { Settings } from "./settings.ts"
+import type { Settlement } from "./settlement.ts"
+
+/** What to do with a message whose handler did not succeed. */
+export type Outcome =
+  | { readonly _tag: "Release"; readonly reason: string }
+  | { readonly _tag: "RetryLater"; readonly reason: string; readonly delay: Duration.Duration | undefined }
+  | { readonly _tag: "DeadLetter"; readonly reason: string }
+
+export const outcomeOf = (cause: Cause.Cause<unknown>): Outcome => {
+  if (Cause.hasInterruptsOnly(cause)) return { _tag: "Release", reason: "interrupted by shutdown" }
+  const error = Cause.squash(cause)
+  if (error instanceof Release) return { _tag: "Release", reason: error.reason }
+  if (error instanceof DeadLetter) return { _tag: "DeadLetter", reason: error.reason }
+  if (error instanceof RetryLater) return { _tag: "RetryLater", reason: error.reason, delay: error.delay }
+  const reason = error instanceof Error ? error.message : String(error)
+  return { _tag: "RetryLater", reason: reason === "" ? String(error) : reason, delay: undefined }
+}
+
+export interface Dependencies {
+  readonly settings: Settings
+  readonly queue: Queue
+  readonly inFlight: InFlight
+  readonly settlement: Settlement
+  readonly metrics: QueueMetrics
+}
+
+/**
+ * Handles and settles one message; true when its handler succeeded. Uninterruptible but for the
+ * handler itself.
+ */
+export type HandleOne<R> = (held: Held) => Effect.Effect<boolean, never, R>
+
+export const make = <E, R>(
+  handler: Handler<E, R>,
+  { settings, queue, inFlight, settlement, metrics }: Dependencies
+): HandleOne<R> => {
+  const timeout = settings.handlerTimeout
+  const runHandler = (message: ReceivedMessage) => {
+    const handled = Effect.interruptible(handler(message)).pipe(
+      Effect.withSpan(`${queue.name} process`, {
+        kind: "consumer",
+        attributes: {
+          "messaging.system": "aws_sqs",
+          "messaging.destination.name": queue.name,
+          "messaging.message.id": message.messageId
+        },
+        ...Option.match(TraceContext.extract(message.messageAttributes), {
+          onNone: () => ({}),
+          onSome: (parent) => ({ parent })
+        })
+      })
+    )
+    return timeout === undefined
+      ? handled
+      : handled.pipe(
+          Effect.timeoutOrElse({
+            duration: timeout,
+            orElse: () =>
+              Effect.fail(
+                new RetryLater({ reason: `the handler timed out after ${Duration.format(timeout)}` })
+              )
+          })
+        )
+  }
+
+  return (held) =>
+    Effect.gen(function* () {
+      inFlight.startHandling(held)
+      const started = yield* Clock.currentTimeMillis
+      const exit = yield* Effect.exit(runHandler(held.message))
+      yield* Metric.update(
+        metrics.handlerDuration,
+        Duration.millis((yield* Clock.currentTimeMillis) - started)
+      )
+      if (exit._tag === "Success") {
+        yield* settlement.delete(held)
+        return true
+      }
+      const outcome = outcomeOf(exit.cause)
+      if (!Cause.hasInterruptsOnly(exit.cause)) {
+        yield* Metric.update(metrics.failed, 1)
+        yield* Effect.logWarning(`handler failed (${outcome._tag}): ${outcome.reason}`)
+      }
+      switch (outcome._tag) {
+        case "Release":
+          yield* settlement.release(held)
+          break
+        case "DeadLetter":
+          yield* settlement.deadLetter(held, outcome.reason)
+          break
+        case "RetryLater":
+          yield* settlement.retryLater(held, outcome.delay)
+      }
+      return false
+    }).pipe(
+      // Settled already in every path but a defect of the engine itself: never leak its room.
+      Effect.ensuring(inFlight.settled(held)),
+      Effect.uninterruptible,
+      Effect.annotateLogs({ messageId: held.message.messageId })
+    )
+}

@@ -1,0 +1,111 @@
+/**
+ * The messages the consumer holds, each in one explicit state, and the capacity they use.
+ *
+ *     received ──→ handling ──→ settling ──→ settled
+ *         └────────────────────────↑   (released or dead-lettered without being handled)
+ *
+ * - A message takes one unit of capacity (`maxInFlight`) when its receive is asked for, and gives
+ *   it back only in `settled`, once SQS has confirmed what happened to it (or definitely refused
+ *   to). So received-but-unsettled never exceeds `maxInFlight`, and when settlement is slow the
+ *   poller waits for room instead of piling up receipts that expire.
+ * - Leases extend only `received` and `handling` messages. Entering `settling` waits for an
+ *   extension already in flight, so no extension can reach SQS after the settlement of its
+ *   message (an extension arriving after a release would hide the message again).
+ */
+import { Deferred, Effect, Metric, Semaphore } from "effect"
+import type { QueueMetrics } from "../../ConsumerMetrics.ts"
+import type { ReceivedMessage } from "./model.ts"
+
+export type State = "received" | "handling" | "settling" | "settled"
+
+export interface Held {
+  readonly message: ReceivedMessage
+  /** When it was received (epoch ms), for SQS's 12-hour limit. */
+  readonly receivedAt: number
+  readonly state: State
+  /** Until when SQS keeps it invisible, as far as this consumer knows (epoch ms). */
+  visibleUntil: number
+  /** Completes when the extension request in flight for it (if any) is answered. */
+  extension: Deferred.Deferred<void> | undefined
+}
+
+interface Mutable extends Held {
+  state: State
+}
+
+export interface InFlight {
+  /** Waits (interruptibly) for room for one message and takes it. */
+  readonly waitForRoom: Effect.Effect<void>
+  /** Takes room for up to `count` more messages without waiting; how many it took. */
+  readonly takeRoom: (count: number) => Effect.Effect<number>
+  /** Gives back room that a receive did not use. */
+  readonly giveBack: (count: number) => Effect.Effect<void>
+  /** Holds just-received messages (their room is already taken), invisible for `visibilityMillis`. */
+  readonly hold: (
+    messages: ReadonlyArray<ReceivedMessage>,
+    visibilityMillis: number,
+    now: number
+  ) => Effect.Effect<ReadonlyArray<Held>>
+  readonly startHandling: (held: Held) => void
+  /** Enters `settling`, once any extension in flight for the message has been answered. */
+  readonly startSettling: (held: Held) => Effect.Effect<void>
+  /** SQS has answered for the message: its room is free. */
+  readonly settled: (held: Held) => Effect.Effect<void>
+  /** The messages leases keep invisible: received or being handled. */
+  readonly leased: () => Iterable<Held>
+  /** Messages held now, in any state but settled. */
+  readonly size: () => number
+}
+
+export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<InFlight> =>
+  Effect.gen(function* () {
+    const room = yield* Semaphore.make(maxInFlight)
+    const holding = new Set<Mutable>()
+    const gauge = Effect.suspend(() => Metric.update(metrics.inFlight, holding.size))
+
+    const takeRoom = (count: number) =>
+      Effect.gen(function* () {
+        let taken = 0
+        while (taken < count && (yield* room.takeIfAvailable(1))) taken++
+        return taken
+      })
+
+    return {
+      waitForRoom: room.take(1),
+      takeRoom,
+      giveBack: (count) => (count > 0 ? room.release(count) : Effect.void),
+      hold: (messages, visibilityMillis, now) =>
+        Effect.suspend(() => {
+          const held = messages.map(
+            (message): Mutable => ({
+              message,
+              receivedAt: now,
+              state: "received",
+              visibleUntil: now + visibilityMillis,
+              extension: undefined
+            })
+          )
+          for (const each of held) holding.add(each)
+          return Effect.as(gauge, held)
+        }),
+      startHandling: (held) => {
+        if (held.state === "received") (held as Mutable).state = "handling"
+      },
+      startSettling: (held) =>
+        Effect.suspend(() => {
+          ;(held as Mutable).state = "settling"
+          return held.extension === undefined ? Effect.void : Deferred.await(held.extension)
+        }),
+      settled: (held) =>
+        Effect.suspend(() => {
+          if (held.state === "settled") return Effect.void
+          ;(held as Mutable).state = "settled"
+          holding.delete(held as Mutable)
+          return Effect.andThen(room.release(1), gauge)
+        }),
+      leased: function* () {
+        for (const held of holding) if (held.state === "received" || held.state === "handling") yield held
+      },
+      size: () => holding.size
+    } satisfies InFlight
+  })

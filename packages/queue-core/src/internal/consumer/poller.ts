@@ -1,0 +1,99 @@
+/**
+ * The poll loop: receives only when there is room (`InFlight`), and hands what it gets to
+ * dispatch.
+ *
+ * - One poller always runs; more (up to one per `maxMessages` of room, at most 16) join only
+ *   while the queue has a backlog (the last receive came back full), so an idle consumer keeps a
+ *   single long poll open.
+ * - A receive asks for as many messages as there is room for, up to `maxMessages`; room it did
+ *   not use is given back at once.
+ * - A poll in flight is never aborted (an aborted long poll can swallow a message for a whole
+ *   visibility timeout): shutdown waits for it and what it got is released at once.
+ * - A failed receive is logged and retried under `receiveRetrySchedule`, for as long as the
+ *   consumer runs; it is the only retry of receives (the client does not retry them), and its
+ *   waits can be interrupted.
+ */
+import { Clock, Duration, Effect, type Fiber, Latch, Metric, type Scope } from "effect"
+import type { QueueMetrics } from "../../ConsumerMetrics.ts"
+import type { Queue } from "../../Queues.ts"
+import type { SqsClient } from "../../SqsClient.ts"
+import type { SqsError } from "../../SqsError.ts"
+import type { Held, InFlight } from "./inFlight.ts"
+import { toReceived } from "./model.ts"
+import type { Settings } from "./settings.ts"
+
+/** At most this many receives overlap, however large `maxInFlight` is. */
+export const MAX_POLLERS = 16
+
+export interface Dependencies<R> {
+  readonly sqs: SqsClient["Service"]
+  readonly queue: Queue
+  readonly settings: Settings
+  readonly inFlight: InFlight
+  readonly metrics: QueueMetrics
+  readonly dispatch: (messages: ReadonlyArray<Held>) => Effect.Effect<void, never, R>
+  readonly release: (held: Held) => Effect.Effect<void>
+  readonly stopping: () => boolean
+}
+
+/**
+ * Starts the pollers. The first one's fiber ends only if `receiveRetrySchedule` gives up (the
+ * default never does).
+ */
+export const start = <R>({
+  sqs,
+  queue,
+  settings,
+  inFlight,
+  metrics,
+  dispatch,
+  release,
+  stopping
+}: Dependencies<R>): Effect.Effect<ReadonlyArray<Fiber.Fiber<never, SqsError>>, never, Scope.Scope | R> =>
+  Effect.gen(function* () {
+    const visibilityMillis = Duration.toMillis(settings.visibility ?? queue.visibilityTimeout)
+    const backlog = yield* Latch.make(false)
+
+    const receive = (count: number) =>
+      sqs.receiveMessage({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: count,
+        WaitTimeSeconds: settings.waitSeconds,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+        ...(settings.visibility === undefined
+          ? {}
+          : { VisibilityTimeout: Math.ceil(Duration.toSeconds(settings.visibility)) })
+      })
+
+    // Waiting for room can be interrupted; the receive and the hand-over cannot.
+    const poll = Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function* () {
+        yield* restore(inFlight.waitForRoom)
+        const count = 1 + (yield* inFlight.takeRoom(settings.maxMessages - 1))
+        const output = yield* receive(count).pipe(Effect.onError(() => inFlight.giveBack(count)))
+        const messages = (output.Messages ?? []).map((message) => toReceived(message, queue))
+        yield* inFlight.giveBack(count - messages.length)
+        yield* messages.length === count ? backlog.open : backlog.close
+        if (messages.length === 0) return yield* Metric.update(metrics.emptyReceives, 1)
+        yield* Metric.update(metrics.received, messages.length)
+        const held = yield* inFlight.hold(messages, visibilityMillis, yield* Clock.currentTimeMillis)
+        if (stopping()) yield* Effect.forEach(held, release, { concurrency: "unbounded", discard: true })
+        else yield* dispatch(held)
+      })
+    )
+
+    const pollWithBackoff = poll.pipe(
+      Effect.tapError((error) => Effect.logWarning(`receive failed, retrying: ${error.message}`)),
+      Effect.retry(settings.receiveRetrySchedule)
+    )
+
+    const count = Math.min(Math.ceil(settings.maxInFlight / settings.maxMessages), MAX_POLLERS)
+    return yield* Effect.forEach(
+      Array.from({ length: count }, (_, index) => index),
+      (index) =>
+        Effect.forkScoped(
+          Effect.forever(index === 0 ? pollWithBackoff : Effect.andThen(backlog.await, pollWithBackoff))
+        )
+    )
+  })

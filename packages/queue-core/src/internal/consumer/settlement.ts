@@ -1,0 +1,188 @@
+/**
+ * What happens to a message once the consumer is done with it: deleted (handled), retried later,
+ * moved to the dead-letter queue, or released. Each one is settled only when SQS has answered:
+ * until then the message keeps its room in `InFlight` (and its lease stopped only for new
+ * extensions), so receiving slows down when settling does.
+ *
+ * Deletes and visibility changes go through the entry batcher: up to 10 a request, several
+ * requests in flight (`settlementConcurrency`), entries SQS failed on its side retried. A delete
+ * SQS does not confirm (an expired receipt, a request that failed for good) means the message will
+ * be received and handled again: it is counted as a duplicate risked and logged, never silent.
+ */
+import type {
+  ChangeMessageVisibilityBatchResultEntry,
+  DeleteMessageBatchResultEntry
+} from "@aws-sdk/client-sqs"
+import { Clock, Duration, Effect, Metric, Option } from "effect"
+import type { QueueMetrics } from "../../ConsumerMetrics.ts"
+import type { Queue, Queues } from "../../Queues.ts"
+import * as Schedules from "../../Schedules.ts"
+import type { SqsClient } from "../../SqsClient.ts"
+import type { SqsError } from "../../SqsError.ts"
+import * as EntryBatcher from "../entryBatcher.ts"
+import { delayAt } from "../scheduleDelay.ts"
+import type { Held, InFlight } from "./inFlight.ts"
+import { MAX_LEASE } from "./model.ts"
+import type { Settings } from "./settings.ts"
+
+export interface Settlement {
+  /** The handler succeeded: delete the message. */
+  readonly delete: (held: Held) => Effect.Effect<void>
+  /** Visible again at once, for any consumer. */
+  readonly release: (held: Held) => Effect.Effect<void>
+  /** Back after `delay`, or after the retry schedule at its receive count. */
+  readonly retryLater: (held: Held, delay: Duration.Duration | undefined) => Effect.Effect<void>
+  /** To the dead-letter queue now: sent there, then deleted here. */
+  readonly deadLetter: (held: Held, reason: string) => Effect.Effect<void>
+  /** For leases: keep a message in progress invisible for `seconds` more. */
+  readonly extend: (
+    receiptHandle: string,
+    seconds: number
+  ) => Effect.Effect<unknown, EntryBatcher.EntryFailed | SqsError>
+}
+
+export interface Dependencies {
+  readonly sqs: SqsClient["Service"]
+  readonly queues: Queues["Service"]
+  readonly queue: Queue
+  readonly settings: Settings
+  readonly inFlight: InFlight
+  readonly metrics: QueueMetrics
+}
+
+export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Dependencies) =>
+  Effect.gen(function* () {
+    const deletes = yield* EntryBatcher.make<
+      { readonly ReceiptHandle: string },
+      DeleteMessageBatchResultEntry,
+      SqsError
+    >({
+      send: (QueueUrl, Entries) => sqs.deleteMessageBatch({ QueueUrl, Entries }),
+      delay: settings.deleteFlushDelay,
+      concurrency: settings.settlementConcurrency,
+      entryRetrySchedule: Schedules.entryRetry
+    })
+    const visibility = yield* EntryBatcher.make<
+      { readonly ReceiptHandle: string; readonly VisibilityTimeout: number },
+      ChangeMessageVisibilityBatchResultEntry,
+      SqsError
+    >({
+      send: (QueueUrl, Entries) => sqs.changeMessageVisibilityBatch({ QueueUrl, Entries }),
+      delay: Duration.zero,
+      concurrency: settings.settlementConcurrency,
+      entryRetrySchedule: Schedules.entryRetry
+    })
+
+    const changeVisibility = (held: Held, timeout: Duration.Duration) =>
+      visibility.submit(queue.url, {
+        ReceiptHandle: held.message.receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.round(Duration.toSeconds(timeout)))
+      })
+
+    /** Runs a settlement: no extension after it starts, and the room is free only once SQS answered. */
+    const settle = <A>(held: Held, effect: Effect.Effect<A>) =>
+      inFlight
+        .startSettling(held)
+        .pipe(Effect.andThen(effect), Effect.ensuring(inFlight.settled(held)), Effect.uninterruptible)
+
+    const deleteNow = (held: Held, onDeleted: Effect.Effect<void>) =>
+      deletes.submit(queue.url, { ReceiptHandle: held.message.receiptHandle }).pipe(
+        Effect.matchEffect({
+          onSuccess: () => onDeleted,
+          onFailure: (error) =>
+            Effect.andThen(
+              Metric.update(metrics.duplicatesRisked, 1),
+              Effect.logWarning(
+                `SQS did not delete message ${held.message.messageId} (${error.message}): it will be received again`
+              )
+            )
+        })
+      )
+
+    const setVisibility = (held: Held, timeout: Duration.Duration, onSet: Effect.Effect<void>) =>
+      changeVisibility(held, timeout).pipe(
+        Effect.matchEffect({
+          onSuccess: () => onSet,
+          onFailure: (error) =>
+            Effect.logWarning(
+              `SQS did not change the visibility of message ${held.message.messageId} (${error.message}): ` +
+                "it comes back when its visibility timeout lapses instead"
+            )
+        })
+      )
+
+    const retryLaterNow = (held: Held, delay: Duration.Duration | undefined) =>
+      Effect.gen(function* () {
+        const backoff =
+          delay ?? (yield* delayAt(settings.retryDelay, held.message.receiveCount, held.message))
+        // Never past SQS's limit of 12 hours from the receive.
+        const left = Duration.toMillis(MAX_LEASE) - ((yield* Clock.currentTimeMillis) - held.receivedAt)
+        const capped = Duration.millis(Math.max(0, Math.min(Duration.toMillis(backoff), left - 1000)))
+        yield* setVisibility(held, capped, Metric.update(metrics.retried, 1))
+      })
+
+    const deadLetterNow = (held: Held, reason: string) =>
+      Effect.gen(function* () {
+        if (Option.isNone(queue.redrivePolicy)) {
+          yield* Effect.logError(
+            `no dead-letter queue for ${queue.name}: retrying the poison message later (${reason})`
+          )
+          return yield* retryLaterNow(held, Duration.minutes(15))
+        }
+        // Looked up each time (the lookup is cached): one failed lookup must not disable dead-lettering.
+        const dlq = yield* queues.resolve(queue.redrivePolicy.value.deadLetterTargetArn).pipe(
+          Effect.map(Option.some),
+          Effect.catch((error) =>
+            Effect.as(
+              Effect.logError(
+                `cannot resolve the dead-letter queue, retrying the message later: ${error.message}`
+              ),
+              Option.none<Queue>()
+            )
+          )
+        )
+        if (Option.isNone(dlq)) return yield* retryLaterNow(held, undefined)
+        const target = dlq.value
+        const { message } = held
+        const moved = yield* sqs
+          .sendMessage({
+            QueueUrl: target.url,
+            MessageBody: message.body,
+            ...(Object.keys(message.messageAttributes).length > 0
+              ? { MessageAttributes: { ...message.messageAttributes } }
+              : {}),
+            ...(target.fifo
+              ? {
+                  MessageGroupId: message.groupId ?? message.messageId,
+                  MessageDeduplicationId: message.messageId
+                }
+              : {})
+          })
+          .pipe(
+            Effect.as(true),
+            Effect.catch((error) =>
+              Effect.as(
+                Effect.logError(`could not move the message to ${target.name}: ${error.message}`),
+                false
+              )
+            )
+          )
+        if (!moved) return yield* retryLaterNow(held, undefined)
+        yield* deleteNow(
+          held,
+          Effect.andThen(
+            Metric.update(metrics.deadLettered, 1),
+            Effect.logWarning(`moved to ${target.name}: ${reason}`)
+          )
+        )
+      })
+
+    return {
+      delete: (held) => settle(held, deleteNow(held, Metric.update(metrics.processed, 1))),
+      release: (held) => settle(held, setVisibility(held, Duration.zero, Metric.update(metrics.released, 1))),
+      retryLater: (held, delay) => settle(held, retryLaterNow(held, delay)),
+      deadLetter: (held, reason) => settle(held, deadLetterNow(held, reason)),
+      extend: (ReceiptHandle, seconds) =>
+        visibility.submit(queue.url, { ReceiptHandle, VisibilityTimeout: seconds })
+    } satisfies Settlement
+  })

@@ -1,0 +1,127 @@
+/**
+ * What a producer's callers give and get back: sent messages, outcomes per message, failures,
+ * and the options and progress of bulk sends. `Producer` re-exports it.
+ */
+import type { Effect } from "effect"
+import { Schema } from "effect"
+import type { InvalidMessage, OutgoingMessage } from "../../OutgoingMessage.ts"
+import type { InvalidQueueRef } from "../../QueueRef.ts"
+import type { SqsError } from "../../SqsError.ts"
+
+/**
+ * @category models
+ */
+export interface Sent {
+  readonly messageId: string
+  /** FIFO queues only. */
+  readonly sequenceNumber?: string | undefined
+}
+
+/**
+ * SQS refused one message of a batch.
+ *
+ * @category errors
+ */
+export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
+  /** SQS's error code, e.g. `InvalidMessageContents` or `InternalError`. */
+  code: Schema.String,
+  reason: Schema.String,
+  /** True when the message itself was at fault; false when SQS failed to take it (and retries ran out). */
+  senderFault: Schema.Boolean
+}) {
+  override get message(): string {
+    return `${this.code}: ${this.reason}`
+  }
+}
+
+/**
+ * @category errors
+ */
+export type ProducerError = SqsError | InvalidMessage | InvalidQueueRef | SendFailed
+
+/**
+ * What happened to one message of a batch, by its position in the input.
+ *
+ * @category models
+ */
+export type SendOutcome =
+  | ({ readonly _tag: "Sent"; readonly index: number } & Sent)
+  | {
+      readonly _tag: "Failed"
+      readonly index: number
+      readonly code: string
+      readonly message: string
+      /** True when the message itself was at fault; false when SQS failed to take it. */
+      readonly senderFault: boolean
+    }
+
+/**
+ * @category models
+ */
+export interface BatchOptions {
+  /** Messages in flight at once (default 40: four SendMessageBatch requests). */
+  readonly concurrency?: number | undefined
+}
+
+/**
+ * Progress of a bulk send.
+ *
+ * @category models
+ */
+export interface Progress {
+  readonly sent: number
+  readonly failed: number
+  readonly seconds: number
+  /** Messages sent per second so far. */
+  readonly rate: number
+}
+
+/**
+ * A message of a bulk send that was not sent.
+ *
+ * @category models
+ */
+export interface BulkFailure<A> {
+  readonly item: A
+  readonly code: string
+  readonly message: string
+}
+
+/**
+ * The result of a bulk send.
+ *
+ * @category models
+ */
+export interface BulkSummary<A> extends Progress {
+  /** The first `maxFailuresKept` failures, in input order. */
+  readonly failures: ReadonlyArray<BulkFailure<A>>
+}
+
+/**
+ * @category models
+ */
+export interface BulkOptions<A> {
+  /** Turns an item of the stream into a message (a string is a body). */
+  readonly toMessage: (item: A) => OutgoingMessage | string
+  /** Messages in flight at once (default 40: four SendMessageBatch requests). */
+  readonly concurrency?: number | undefined
+  /** Called as messages are sent or fail. */
+  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  /** How many failures to keep for the summary (default 100); all are counted. */
+  readonly maxFailuresKept?: number | undefined
+}
+
+/** A failure as a bulk send reports it: a code and a message. */
+export const describeFailure = (error: unknown): { readonly code: string; readonly message: string } => {
+  const tagged = error as { readonly _tag?: string; readonly message?: string } | undefined
+  switch (tagged?._tag) {
+    case undefined:
+      return { code: "Defect", message: "unexpected failure" }
+    case "SendFailed":
+      return { code: (error as SendFailed).code, message: (error as SendFailed).reason }
+    case "SqsError":
+      return { code: (error as SqsError).reason._tag, message: (error as SqsError).message }
+    default:
+      return { code: tagged!._tag!, message: tagged!.message ?? "" }
+  }
+}
