@@ -52,6 +52,13 @@ interface Removed {
 
 const REMOVED = Symbol("localSqs.removedEntries")
 
+const failedEntry = (entry: { readonly Id: string }, code: string, senderFault: boolean) => ({
+  Id: entry.Id,
+  SenderFault: senderFault,
+  Code: code,
+  Message: "injected fault"
+})
+
 /** The faults in force, with their own generator and count of requests left. */
 export interface Active {
   readonly faults: Faults
@@ -97,9 +104,20 @@ export const install = (app: any, current: () => Active | undefined): void => {
         const kept: Array<{ Id: string }> = []
         const removed: Array<{ Id: string }> = []
         for (const entry of body.Entries) (random() < faults.entryFailureRate! ? removed : kept).push(entry)
+        if (kept.length === 0) {
+          // Every entry fails: answer for them here, since an empty batch is an error in SQS.
+          reply
+            .code(200)
+            .header("content-type", "application/x-amz-json-1.0")
+            .send(
+              JSON.stringify({
+                Successful: [],
+                Failed: removed.map((entry) => failedEntry(entry, code, senderFault))
+              })
+            )
+          return
+        }
         if (removed.length > 0) {
-          // An empty batch is an error in SQS: keep one entry, fail the rest.
-          if (kept.length === 0) kept.push(removed.pop()!)
           body.Entries = kept
           request.body = typeof request.body === "string" ? JSON.stringify(body) : body
           request[REMOVED] = { entries: removed, code, senderFault } satisfies Removed
@@ -119,12 +137,7 @@ export const install = (app: any, current: () => Active | undefined): void => {
       const output = JSON.parse(payload)
       output.Failed = [
         ...(output.Failed ?? []),
-        ...removed.entries.map((entry) => ({
-          Id: entry.Id,
-          SenderFault: removed.senderFault,
-          Code: removed.code,
-          Message: "injected fault"
-        }))
+        ...removed.entries.map((entry) => failedEntry(entry, removed.code, removed.senderFault))
       ]
       done(null, JSON.stringify(output))
     }

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { createConnection } from "node:net"
-import { networkInterfaces, tmpdir } from "node:os"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
   BatchEntryIdsNotDistinct,
@@ -55,14 +55,10 @@ describe("a local SQS", () => {
     expect(QueueUrl).toBe(`${server.endpoint}/000000000000/BackgroundCheckApp`)
   })
 
-  it("cannot be reached on the machine's other addresses", async () => {
-    const external = Object.values(networkInterfaces())
-      .flat()
-      .find((address) => address !== undefined && address.family === "IPv4" && !address.internal)
-    // A machine with only loopback has no other address to try; the endpoint check above still holds.
-    if (external === undefined) return
+  it("listens on 127.0.0.1 only: another loopback address of the machine is refused", async () => {
+    // A server bound to 0.0.0.0 would accept on 127.0.0.2 too; one bound to 127.0.0.1 does not.
     const reached = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ host: external.address, port: server.port })
+      const socket = createConnection({ host: "127.0.0.2", port: server.port })
       socket.once("connect", () => {
         socket.destroy()
         resolve(true)
@@ -134,6 +130,62 @@ describe("a local SQS", () => {
     const error = await sqs.send(new GetQueueUrlCommand({ QueueName: "BackgroundCheckApp" })).catch((e) => e)
     server.clearFaults()
     expect(error.name).toBe("RequestThrottled")
+  })
+
+  it("fails every entry of a batch when asked, answering for them as SQS would", async () => {
+    const QueueUrl = server.createQueue({ name: "all-fail" }).url
+    server.injectFaults({ action: "SendMessageBatch", entryFailureRate: 1, times: 1 })
+    const output = await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: "only", MessageBody: "x" }] })
+    )
+    server.clearFaults()
+    expect(output.Failed).toEqual([
+      { Id: "only", SenderFault: false, Code: "InternalError", Message: "injected fault" }
+    ])
+    expect(server.inspect("all-fail")?.ready).toBe(0)
+  })
+
+  it("adds latency to one request, one action, or every request", async () => {
+    const timed = async (send: () => Promise<unknown>) => {
+      const started = performance.now()
+      await send()
+      return performance.now() - started
+    }
+    const getUrl = () => sqs.send(new GetQueueUrlCommand({ QueueName: "BackgroundCheckApp" }))
+    server.injectFaults({ latencyMs: 600, times: 1 })
+    expect(await timed(getUrl)).toBeGreaterThanOrEqual(590)
+    expect(await timed(getUrl)).toBeLessThan(500)
+    server.injectFaults({ latencyMs: 600, action: "SendMessage" })
+    expect(await timed(getUrl)).toBeLessThan(500)
+    server.clearFaults()
+    const slow = await start({ latencyMs: 600 })
+    const slowClient = clientFor(slow)
+    try {
+      expect(
+        await timed(() => slowClient.send(new GetQueueUrlCommand({ QueueName: "x" })).catch(() => undefined))
+      ).toBeGreaterThanOrEqual(590)
+    } finally {
+      slowClient.destroy()
+      await slow.stop()
+    }
+  })
+
+  it("draws the same faults for the same seed", async () => {
+    const QueueUrl = server.createQueue({ name: "seeded" }).url
+    const failedIds = async () => {
+      server.injectFaults({ action: "SendMessageBatch", entryFailureRate: 0.5, seed: 42 })
+      const output = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl,
+          Entries: Array.from({ length: 10 }, (_, i) => ({ Id: `e${i}`, MessageBody: "x" }))
+        })
+      )
+      server.clearFaults()
+      return output.Failed?.map((entry) => entry.Id)
+    }
+    const first = await failedIds()
+    expect(first?.length).toBeGreaterThan(0)
+    expect(await failedIds()).toEqual(first)
   })
 
   it("reset removes the messages and keeps the queues", async () => {

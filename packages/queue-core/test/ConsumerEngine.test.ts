@@ -358,6 +358,48 @@ for (const latencyMs of LATENCIES) {
           })
       )
 
+      it.effect(
+        "counts and logs a delete SQS refuses (an expired receipt): the message will be handled again",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* LocalSqs
+            const name = uniqueName("refused-delete")
+            // A 1 s visibility, so that the message whose delete was refused comes back soon.
+            server.createQueue({ name, attributes: { VisibilityTimeout: "1" } })
+            yield* (yield* Producer.Producer).send(name, "once")
+            const logs = capturedLogs()
+            server.injectFaults({
+              action: "DeleteMessageBatch",
+              entryFailureRate: 1,
+              code: "ReceiptHandleIsInvalid",
+              senderFault: true,
+              times: 1
+            })
+            const { bodies, done, record } = yield* recorder(2)
+            const consumer = yield* Effect.forkChild(
+              Consumer.run(name, (message) => record(`${message.body} ${message.receiveCount}`), {
+                waitTime: "1 second"
+              }).pipe(Effect.provide(logs.layer))
+            )
+            yield* Deferred.await(done)
+            yield* Fiber.interrupt(consumer)
+            server.clearFaults()
+            const summary = yield* Consumer.summary(name)
+            assert.deepStrictEqual(yield* Ref.get(bodies), ["once 1", "once 2"], "handled again")
+            assert.strictEqual(summary.duplicatesRisked, 1)
+            assert.strictEqual(summary.processed, 1, "only the confirmed delete counts as processed")
+            assert.isTrue(
+              logs.lines.some((line) =>
+                /^WARN SQS did not delete message [0-9a-f-]+ \(ReceiptHandleIsInvalid: injected fault\): it will be received again$/.test(
+                  line
+                )
+              ),
+              logs.lines.join(" | ")
+            )
+            assert.deepStrictEqual(server.inspect(name), { ready: 0, delayed: 0, inFlight: 0 })
+          })
+      )
+
       it.effect("dead-letters again after a failed lookup of the dead-letter queue", () =>
         Effect.gen(function* () {
           const server = yield* LocalSqs
