@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { fileURLToPath } from "node:url"
+import { REPORT_LOCAL_SQS_LOAD, runApp, spawnApp } from "@bgcheck/app-kit/testing"
 import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { Effect, Exit, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
@@ -58,6 +60,30 @@ describe("the sender, as a process", () => {
     expect(result.code).toBe(0)
     expect(result.stdout[0]).toMatch(/^sent [0-9a-f-]{36}$/)
     expect(server.inspect("BackgroundCheckApp")?.ready).toBe(1)
+  })
+
+  it("takes its flags after a leading --, as pnpm passes them on", async () => {
+    const result = await runApp("sender", ["--", "--body", "after the separator"], env)
+    expect(result.code, result.stderr.join("\n")).toBe(0)
+    expect(server.inspect("BackgroundCheckApp")?.ready).toBe(1)
+  })
+
+  it("does not load the embedded local SQS when it talks to a given endpoint", async () => {
+    const result = await runApp("sender", [], env, { preload: REPORT_LOCAL_SQS_LOAD })
+    expect(result.code).toBe(0)
+    expect(result.stderr).not.toContain("local-sqs loaded")
+    // The check itself works: the local SQS's own command loads it.
+    const control = spawnSync(
+      process.execPath,
+      [
+        "--conditions=@bgcheck/source",
+        `--import=${REPORT_LOCAL_SQS_LOAD}`,
+        fileURLToPath(new URL("../../../packages/local-sqs/src/cli.ts", import.meta.url)),
+        "--help"
+      ],
+      { encoding: "utf8" }
+    )
+    expect(control.stderr).toContain("local-sqs loaded")
   })
 
   it("sends N numbered copies and reports a summary as JSON", async () => {

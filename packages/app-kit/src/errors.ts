@@ -1,6 +1,7 @@
 /**
  * Turns any failure into one line for a person: what went wrong and what to do about it.
  */
+import type { SqsError } from "@bgcheck/queue-core"
 import { Predicate, Schema } from "effect"
 
 /** A failure whose message is complete as it is, with its exit code (2 for bad input). */
@@ -21,7 +22,8 @@ const tagOf = (error: unknown): string | undefined =>
 const reasonTagOf = (error: unknown): string | undefined =>
   Predicate.hasProperty(error, "reason") ? tagOf(error.reason) : undefined
 
-const HINTS: Record<string, string> = {
+/** What to do, by the reason of an SQS failure: keyed by the reasons' own tags, so a renamed reason fails to compile. */
+const HINTS: { readonly [Tag in SqsError.SqsErrorReason["_tag"]]?: string } = {
   EndpointUnreachable:
     "start a local SQS with `pnpm local-sqs` (or run the consumer, which starts one), " +
     "or point --endpoint / --region at a running SQS",
@@ -37,7 +39,7 @@ export const describe = (error: unknown): string => {
     error instanceof Error || Predicate.hasProperty(error, "message")
       ? String((error as Error).message)
       : String(error)
-  const hint = HINTS[reasonTagOf(error) ?? ""]
+  const hint = HINTS[(reasonTagOf(error) ?? "") as SqsError.SqsErrorReason["_tag"]]
   const line = hint === undefined ? message : `${message}: ${hint}`
   return line.replace(/\s*\n\s*/g, " ")
 }

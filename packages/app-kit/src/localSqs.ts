@@ -1,10 +1,10 @@
 /**
  * In local mode, when nothing answers at the local endpoint, the consumer starts an embedded
  * local SQS there, so that the lab's two terminals (consumer, then sender) work on a fresh
- * machine with nothing else running.
+ * machine with nothing else running. The local SQS (fauxqs, fastify, node:sqlite) is loaded only
+ * then: an app talking to Amazon SQS or to another endpoint never loads it.
  */
 import { createConnection } from "node:net"
-import { BACKGROUND_CHECK_QUEUES, start } from "@bgcheck/local-sqs"
 import type { SqsConfig } from "@bgcheck/queue-core"
 import { Effect } from "effect"
 
@@ -31,6 +31,7 @@ export const ensureLocalSqs = Effect.fnUntraced(function* (settings: SqsConfig.S
   if (settings.mode !== "local" || settings.endpoint === undefined) return
   if (yield* answers(settings.endpoint)) return
   const port = Number(new URL(settings.endpoint).port)
+  const { BACKGROUND_CHECK_QUEUES, start } = yield* Effect.promise(() => import("@bgcheck/local-sqs"))
   yield* Effect.acquireRelease(
     Effect.promise(() => start({ port, queues: BACKGROUND_CHECK_QUEUES })),
     (server) => Effect.promise(() => server.stop())

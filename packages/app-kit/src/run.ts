@@ -5,7 +5,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect, Exit, Layer } from "effect"
+import { Cause, Console, Effect, Exit, Layer, Stdio } from "effect"
 import { CliOutput, Command } from "effect/cli"
 import { describe, exitCodeOf } from "./errors.ts"
 
@@ -28,12 +28,22 @@ const reportFailure = (name: string) => (cause: Cause.Cause<unknown>) => {
   return Console.error(`${name}: ${describe(error)}`)
 }
 
+/**
+ * The arguments without a leading `--`: `pnpm --filter consumer start -- --wait 7s` passes the
+ * `--` on, and the apps take no positional arguments it could be separating.
+ */
+export const withoutLeadingSeparator = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
+  args[0] === "--" ? args.slice(1) : args
+
 /** Runs `command` with the process's arguments; never returns. */
 export const runMain = <Name extends string, Input, E, R extends NodeServices.NodeServices>(
   command: Command.Command<Name, Input, {}, E, R>,
   options: { readonly version?: string } = {}
 ): void => {
-  const program = Command.run(command, { version: options.version ?? "0.1.0", renderErrors: true }).pipe(
+  const run = Command.runWith(command, { version: options.version ?? "0.1.0", renderErrors: true })
+  const program = Stdio.Stdio.use(({ args }) =>
+    Effect.flatMap(args, (args) => run(withoutLeadingSeparator(args)))
+  ).pipe(
     Effect.tapCause(reportFailure(command.name)),
     Effect.provide(Layer.mergeAll(NodeServices.layer, oneLinePresenter(command.name)))
   ) as Effect.Effect<void, unknown>

@@ -46,15 +46,24 @@ export interface AppProcess {
   readonly exited: Promise<number | null>
 }
 
+/** A preload that makes the app print `local-sqs loaded` on stderr at exit if it loaded the embedded local SQS. */
+export const REPORT_LOCAL_SQS_LOAD = fileURLToPath(new URL("./reportLocalSqsLoad.ts", import.meta.url))
+
 /** Starts `apps/<app>/src/main.ts` on the current Node, the way `pnpm --filter <app> start` does. */
 export const spawnApp = (
   app: string,
   args: ReadonlyArray<string>,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  options: { readonly preload?: string } = {}
 ): AppProcess => {
   const child = spawn(
     process.execPath,
-    ["--conditions=@bgcheck/source", `apps/${app}/src/main.ts`, ...args],
+    [
+      "--conditions=@bgcheck/source",
+      ...(options.preload === undefined ? [] : [`--import=${options.preload}`]),
+      `apps/${app}/src/main.ts`,
+      ...args
+    ],
     {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }
@@ -102,7 +111,12 @@ export const spawnApp = (
 }
 
 /** Runs an app to completion. */
-export const runApp = (app: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
-  const running = spawnApp(app, args, env)
+export const runApp = (
+  app: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  options: { readonly preload?: string } = {}
+) => {
+  const running = spawnApp(app, args, env, options)
   return running.exited.then((code) => ({ code, stdout: running.stdout, stderr: running.stderr }))
 }

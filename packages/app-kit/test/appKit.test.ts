@@ -2,7 +2,7 @@ import { createServer } from "node:net"
 import { SqsError } from "@bgcheck/queue-core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
-import { AppErrors, Flags, LocalSqsFallback } from "../src/index.ts"
+import { AppErrors, Flags, LocalSqsFallback, withoutLeadingSeparator } from "../src/index.ts"
 
 describe("Flags.parseDuration", () => {
   it("reads seconds by default and the usual units", () => {
@@ -52,4 +52,12 @@ describe("LocalSqsFallback.answers", () => {
       assert.isFalse(yield* LocalSqsFallback.answers(`http://127.0.0.1:${port}`))
     })
   )
+})
+
+describe("withoutLeadingSeparator", () => {
+  it("drops the -- that pnpm passes on before an app's flags, and nothing else", () => {
+    assert.deepStrictEqual(withoutLeadingSeparator(["--", "--wait", "7s"]), ["--wait", "7s"])
+    assert.deepStrictEqual(withoutLeadingSeparator(["--wait", "7s"]), ["--wait", "7s"])
+    assert.deepStrictEqual(withoutLeadingSeparator(["--body", "--"]), ["--body", "--"])
+  })
 })

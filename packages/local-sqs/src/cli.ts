@@ -25,6 +25,8 @@ const fail = (message: string): never => {
 const parsed = (() => {
   try {
     return parseArgs({
+      // `pnpm local-sqs -- --port N` passes the `--` on; this command takes no positional arguments.
+      args: process.argv[2] === "--" ? process.argv.slice(3) : process.argv.slice(2),
       options: {
         port: { type: "string" },
         "data-dir": { type: "string" },

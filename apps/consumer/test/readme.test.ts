@@ -1,0 +1,98 @@
+/**
+ * The README's app commands, exactly as written (through `./dev`, as a reader types them), against
+ * a local SQS given by SQS_ENDPOINT so that they do not depend on what runs on port 4566.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import { afterAll, describe, expect, it } from "vitest"
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+const readme = readFileSync(`${repoRoot}README.md`, "utf8")
+
+/** Every `./dev --filter <app> start ...` the README shows, in code blocks or inline. */
+const commands = [
+  ...new Set(
+    [...readme.matchAll(/\.\/dev --filter (?:consumer|sender|status-reporter) start(?: -- [^`\n#|]*)?/g)].map(
+      (match) => match[0].trim()
+    )
+  )
+]
+
+const servers: Array<LocalSqsServer> = []
+afterAll(() => Promise.all(servers.map((server) => server.stop())))
+
+const run = (command: string, server: LocalSqsServer) => {
+  // In a process group of its own, as a terminal runs a command, so that Ctrl-C reaches all of it.
+  const child = spawn("bash", ["-c", `exec ${command}`], {
+    cwd: repoRoot,
+    env: { ...process.env, SQS_ENDPOINT: server.endpoint, LOG_FORMAT: "pretty" },
+    detached: true
+  }) as ChildProcessWithoutNullStreams
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve))
+  /** What Ctrl-C in a terminal does: SIGINT to the whole process group. */
+  const interrupt = () => process.kill(-child.pid!, "SIGINT")
+  return { child, exited, interrupt, stdout: () => stdout, stderr: () => stderr }
+}
+
+const until = async (condition: () => boolean, what: string, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe("the README's commands, as written", () => {
+  it("shows the consumer with the lab's settings, the sender and the status reporter", () => {
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        "./dev --filter consumer start",
+        "./dev --filter consumer start -- --max-messages 2 --wait 7s",
+        "./dev --filter sender start",
+        "./dev --filter status-reporter start"
+      ])
+    )
+  })
+
+  it("each consumer command receives what the sender and the status reporter send, and stops on Ctrl-C", async () => {
+    // Each consumer command with a local SQS of its own, at the same time.
+    const consumerCommands = commands.filter((each) => each.includes("consumer"))
+    await Promise.all(
+      consumerCommands.map(async (command) => {
+        const server = await start({ queues: BACKGROUND_CHECK_QUEUES })
+        servers.push(server)
+        const consumer = run(command, server)
+        await until(() => consumer.stderr().includes("consuming "), `${command} to start`)
+        for (const other of commands.filter((each) => !each.includes("consumer"))) {
+          const result = run(other, server)
+          expect(await result.exited, `${other}: ${result.stderr()}`).toBe(0)
+        }
+        await until(
+          () => consumer.stdout().includes('"status":"completed"'),
+          `${command} to print the statuses`
+        )
+        const printed = consumer
+          .stdout()
+          .split("\n")
+          .filter((line) => line.trim() !== "")
+        expect(printed[0]).toMatch(/^\[[0-9a-f-]{36}\] Hello World$/)
+        expect(
+          printed.slice(1).map((line) => JSON.parse(line.replace(/^\[[0-9a-f-]{36}\] /, "")).status)
+        ).toEqual(["not-started", "started", "completed"])
+        consumer.interrupt()
+        expect(await consumer.exited, consumer.stderr()).toBe(0)
+        expect(consumer.stderr()).toMatch(/consumer stopped: received 4, processed 4, failed 0/)
+      })
+    )
+  }, 120_000)
+})
