@@ -1,6 +1,8 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber, Layer, Stream } from "effect"
+import { TestClock } from "effect/testing"
 import { Producer, Queues, SqsClient } from "../src/index.ts"
+import * as FakeSqs from "./fakeSqs.ts"
 import { LocalSqs, LocalSqsServices, uniqueName } from "./fixtures.ts"
 
 describe("Producer.chunk", () => {
@@ -19,6 +21,69 @@ describe("Producer.chunk", () => {
       [2, 1]
     )
   })
+})
+
+describe("Producer, in virtual time", () => {
+  /** A producer over a fake client whose SendMessageBatch takes a second, tracking requests at once. */
+  const slowSends = (options: Producer.Options) =>
+    Effect.gen(function* () {
+      const sqs = yield* FakeSqs.make({
+        latency: (action) => (action === "SendMessageBatch" ? "1 second" : 0)
+      })
+      let requests = 0
+      let entries = 0
+      const peak = { requests: 0, entries: 0 }
+      const client = {
+        ...sqs.client,
+        sendMessageBatch: (input: any) =>
+          Effect.suspend(() => {
+            peak.requests = Math.max(peak.requests, ++requests)
+            entries += input.Entries.length
+            peak.entries = Math.max(peak.entries, entries)
+            return sqs.client.sendMessageBatch(input)
+          }).pipe(
+            Effect.ensuring(
+              Effect.sync(() => {
+                requests--
+                entries -= input.Entries.length
+              })
+            )
+          )
+      }
+      const producer = yield* Producer.make(options).pipe(
+        Effect.provide(Queues.layer.pipe(Layer.provideMerge(Layer.succeed(SqsClient.SqsClient, client))))
+      )
+      return { producer, peak }
+    })
+
+  it.effect("a stream keeps at most its concurrency of messages in flight", () =>
+    Effect.gen(function* () {
+      const { producer, peak } = yield* slowSends({})
+      const sending = yield* Effect.forkChild(
+        producer.sendAll("jobs", Stream.range(1, 200), { toMessage: (n) => `message ${n}`, concurrency: 40 })
+      )
+      yield* TestClock.adjust("1 minute")
+      const summary = yield* Fiber.join(sending)
+      assert.strictEqual(summary.sent, 200)
+      assert.strictEqual(peak.entries, 40)
+    })
+  )
+
+  it.effect("never has more SendMessageBatch requests in flight than its own concurrency", () =>
+    Effect.gen(function* () {
+      const { producer, peak } = yield* slowSends({ concurrency: 2 })
+      const sending = yield* Effect.forkChild(
+        Effect.forEach(
+          Array.from({ length: 100 }, (_, i) => `message ${i}`),
+          (body) => producer.send("jobs", body),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(sending)).length, 100)
+      assert.strictEqual(peak.requests, 2)
+    })
+  )
 })
 
 layer(LocalSqsServices, { excludeTestServices: true })("Producer (local SQS over HTTP)", (it) => {
