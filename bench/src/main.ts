@@ -6,7 +6,8 @@
  *   the same concurrency. MESSAGES (default 4000), HANDLER_MS (50), CONCURRENCY (100).
  * - Producers send SEND_MESSAGES (default 20000) messages of about 200 bytes.
  *
- * BENCH=consume or BENCH=send runs only one of the two.
+ * BENCH=consume or BENCH=send runs only one of the two. LATENCY_MS (default 0) adds that much to
+ * every request the local SQS answers, as a real SQS region's round trip would (about 20).
  */
 import { spawn } from "node:child_process"
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs"
@@ -16,6 +17,7 @@ import type { Report } from "./contenders/report.ts"
 const messages = Number(process.env.MESSAGES ?? "4000")
 const handlerMs = Number(process.env.HANDLER_MS ?? "50")
 const concurrency = Number(process.env.CONCURRENCY ?? "100")
+const latencyMs = Number(process.env.LATENCY_MS ?? "0")
 
 const contenders = [
   { name: "@bgcheck/queue-core", file: "queue-core.ts", concurrency },
@@ -24,7 +26,7 @@ const contenders = [
   { name: "squiss-ts", file: "squiss-ts.ts", concurrency }
 ]
 
-const server = await start()
+const server = await start({ latencyMs })
 const sqs = new SQSClient({
   endpoint: server.endpoint,
   region: server.region,
@@ -75,7 +77,8 @@ const runContender = (file: string, queueUrl: string, contenderConcurrency: numb
   })
 
 console.log(
-  `Draining ${messages} messages, handler ${handlerMs} ms, concurrency ${concurrency}, local SQS at ${server.endpoint}\n`
+  `Draining ${messages} messages, handler ${handlerMs} ms, concurrency ${concurrency}, local SQS at ${server.endpoint}` +
+    `${latencyMs > 0 ? ` answering ${latencyMs} ms later` : ""}\n`
 )
 const only = process.env.BENCH // "consume" or "send" runs one half
 const rows: Array<Record<string, string>> = []

@@ -1,22 +1,24 @@
 /**
- * Lossless shutdown with real processes: a consumer process is stopped with SIGTERM while it
- * works through 200 messages; a second consumer then drains the queue.
+ * Lossless shutdown with real processes, at 0 ms and at 20 ms added to every request: a consumer
+ * process is stopped with SIGTERM while it works through 200 messages; a second consumer then
+ * drains the queue.
  */
 import { spawn } from "node:child_process"
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { Effect, Fiber } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Consumer, Producer, QueueServices } from "../src/index.ts"
+import { LATENCIES } from "./fixtures.ts"
 
-let server: LocalSqsServer
-beforeAll(async () => {
-  server = await start({ queues: [{ name: "shutdown-e2e" }] })
-})
-afterAll(() => server.stop())
+describe.each(LATENCIES)("shutdown of a consumer process, %i ms added to every request", (latencyMs) => {
+  let server: LocalSqsServer
+  beforeAll(async () => {
+    server = await start({ queues: [{ name: "shutdown-e2e" }], latencyMs })
+  })
+  afterAll(() => server.stop())
 
-const services = () => QueueServices.layer({ endpoint: server.endpoint })
+  const services = () => QueueServices.layer({ endpoint: server.endpoint })
 
-describe("shutdown of a consumer process", () => {
   it("loses no message: the second consumer gets the released ones at once and the rest", async () => {
     const bodies = Array.from({ length: 200 }, (_, i) => `job ${i}`)
     await Effect.runPromise(
