@@ -21,7 +21,9 @@ const flags = {
     Flag.withDefault(Duration.seconds(5))
   ),
   maxInFlight: Flags.integer("max-in-flight", { min: 1 }).pipe(
-    Flag.withDescription("Messages handled at once (default 10)"),
+    Flag.withDescription(
+      "Messages held at once, from their receive until SQS confirms their delete, each handled on its own fiber (default 10)"
+    ),
     Flag.withDefault(10)
   ),
   visibilityTimeout: Flags.duration("visibility-timeout", {

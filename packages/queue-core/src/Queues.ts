@@ -142,9 +142,11 @@ export interface Options {
 }
 
 /**
+ * Queues with a time to live of its own.
+ *
  * @category constructors
  */
-export const make = (options: Options = {}) =>
+export const makeWith = (options: Options) =>
   Effect.gen(function* () {
     const sqs = yield* SqsClient
     const timeToLive = Duration.fromInputUnsafe(options.timeToLive ?? "5 minutes")
@@ -250,9 +252,14 @@ export const make = (options: Options = {}) =>
   })
 
 /**
+ * @category constructors
+ */
+export const make: Effect.Effect<Queues["Service"], never, SqsClient> = makeWith({})
+
+/**
  * @category layers
  */
-export const layer: Layer.Layer<Queues, never, SqsClient> = Layer.effect(Queues, make())
+export const layer: Layer.Layer<Queues, never, SqsClient> = Layer.effect(Queues, make)
 
 /**
  * Queues with a time to live of its own.
@@ -260,4 +267,4 @@ export const layer: Layer.Layer<Queues, never, SqsClient> = Layer.effect(Queues,
  * @category layers
  */
 export const layerWith = (options: Options): Layer.Layer<Queues, never, SqsClient> =>
-  Layer.effect(Queues, make(options))
+  Layer.effect(Queues, makeWith(options))

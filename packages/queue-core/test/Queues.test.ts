@@ -143,7 +143,7 @@ describe("Queues cache, in virtual time", () => {
               )
             : sqs.client.getQueueUrl(input)
       }
-      const queues = yield* Queues.make({ timeToLive: "5 minutes" }).pipe(
+      const queues = yield* Queues.makeWith({ timeToLive: "5 minutes" }).pipe(
         Effect.provide(Layer.succeed(SqsClient.SqsClient, client))
       )
       return { queues, lookups: () => sqs.callsOf("GetQueueAttributes") }
