@@ -63,7 +63,7 @@ export interface LocalSqsServer {
   /**
    * Test only: makes requests or batch entries fail, or slow, until `clearFaults` (or for the
    * next `times` requests). `latencyMs` alone adds latency: to every request, to one `action`,
-   * or to the next request only with `times: 1`.
+   * or to the next request only with `times: 1`; it adds to the server's own `latencyMs`.
    */
   injectFaults(faults: Faults.Faults): void
   clearFaults(): void
@@ -96,9 +96,9 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
 
   const app = buildApp({ logger: false, defaultRegion: REGION, stores })
   let requestCounts: Record<string, number> = {}
-  let faults: Faults.Active | undefined =
-    (options.latencyMs ?? 0) > 0 ? Faults.activate({ latencyMs: options.latencyMs! }) : undefined
-  Faults.install(app, () => faults)
+  let faults: Faults.Active | undefined
+  // The latency the server was started with stays under injected faults and after clearing them.
+  Faults.install(app, () => faults, options.latencyMs ?? 0)
   app.addHook("onRequest", (request: any, _reply: unknown, done: () => void) => {
     const target = request.headers["x-amz-target"]
     if (typeof target === "string") {

@@ -72,60 +72,70 @@ export const activate = (faults: Faults): Active => ({
   left: faults.times ?? Number.POSITIVE_INFINITY
 })
 
-/** Installs the hooks on the Fastify app; `current()` gives the faults in force. */
-export const install = (app: any, current: () => Active | undefined): void => {
+/** Fails the request, or some of its batch entries, as the faults draw. */
+const applyFaults = (
+  active: Active,
+  action: string,
+  request: any,
+  reply: any,
+  done: (error?: Error) => void
+) => {
+  const { faults, random } = active
+  const code = faults.code ?? "InternalError"
+  const senderFault = faults.senderFault ?? false
+  if ((faults.requestFailureRate ?? 0) > 0 && random() < faults.requestFailureRate!) {
+    reply
+      .code(senderFault ? 400 : 500)
+      .header("content-type", "application/x-amz-json-1.0")
+      .header("x-amzn-query-error", `${code};${senderFault ? "Sender" : "Receiver"}`)
+      .send(JSON.stringify({ __type: `com.amazonaws.sqs#${code}`, message: "injected fault" }))
+    return
+  }
+  const body = typeof request.body === "string" ? JSON.parse(request.body) : request.body
+  if (BATCH_ACTIONS.has(action) && (faults.entryFailureRate ?? 0) > 0 && Array.isArray(body?.Entries)) {
+    const kept: Array<{ Id: string }> = []
+    const removed: Array<{ Id: string }> = []
+    for (const entry of body.Entries) (random() < faults.entryFailureRate! ? removed : kept).push(entry)
+    if (kept.length === 0) {
+      // Every entry fails: answer for them here, since an empty batch is an error in SQS.
+      reply
+        .code(200)
+        .header("content-type", "application/x-amz-json-1.0")
+        .send(
+          JSON.stringify({
+            Successful: [],
+            Failed: removed.map((entry) => failedEntry(entry, code, senderFault))
+          })
+        )
+      return
+    }
+    if (removed.length > 0) {
+      body.Entries = kept
+      request.body = typeof request.body === "string" ? JSON.stringify(body) : body
+      request[REMOVED] = { entries: removed, code, senderFault } satisfies Removed
+    }
+  }
+  done()
+}
+
+/**
+ * Installs the hooks on the Fastify app: every request waits `baseLatencyMs`, and those the
+ * faults in force (`current()`) match wait their `latencyMs` more and may fail.
+ */
+export const install = (app: any, current: () => Active | undefined, baseLatencyMs: number): void => {
   app.addHook("preHandler", (request: any, reply: any, done: (error?: Error) => void) => {
     const active = current()
     const target = request.headers["x-amz-target"]
     const action = typeof target === "string" ? target.replace("AmazonSQS.", "") : undefined
-    if (
-      active === undefined ||
-      active.left <= 0 ||
-      action === undefined ||
-      (active.faults.action !== undefined && active.faults.action !== action)
-    ) {
-      return done()
-    }
-    active.left--
-    const { faults, random } = active
-    const code = faults.code ?? "InternalError"
-    const senderFault = faults.senderFault ?? false
-    const proceed = () => {
-      if ((faults.requestFailureRate ?? 0) > 0 && random() < faults.requestFailureRate!) {
-        reply
-          .code(senderFault ? 400 : 500)
-          .header("content-type", "application/x-amz-json-1.0")
-          .header("x-amzn-query-error", `${code};${senderFault ? "Sender" : "Receiver"}`)
-          .send(JSON.stringify({ __type: `com.amazonaws.sqs#${code}`, message: "injected fault" }))
-        return
-      }
-      const body = typeof request.body === "string" ? JSON.parse(request.body) : request.body
-      if (BATCH_ACTIONS.has(action) && (faults.entryFailureRate ?? 0) > 0 && Array.isArray(body?.Entries)) {
-        const kept: Array<{ Id: string }> = []
-        const removed: Array<{ Id: string }> = []
-        for (const entry of body.Entries) (random() < faults.entryFailureRate! ? removed : kept).push(entry)
-        if (kept.length === 0) {
-          // Every entry fails: answer for them here, since an empty batch is an error in SQS.
-          reply
-            .code(200)
-            .header("content-type", "application/x-amz-json-1.0")
-            .send(
-              JSON.stringify({
-                Successful: [],
-                Failed: removed.map((entry) => failedEntry(entry, code, senderFault))
-              })
-            )
-          return
-        }
-        if (removed.length > 0) {
-          body.Entries = kept
-          request.body = typeof request.body === "string" ? JSON.stringify(body) : body
-          request[REMOVED] = { entries: removed, code, senderFault } satisfies Removed
-        }
-      }
-      done()
-    }
-    if ((faults.latencyMs ?? 0) > 0) setTimeout(proceed, faults.latencyMs)
+    const matches =
+      active !== undefined &&
+      active.left > 0 &&
+      action !== undefined &&
+      (active.faults.action === undefined || active.faults.action === action)
+    if (matches) active.left--
+    const proceed = matches ? () => applyFaults(active, action, request, reply, done) : () => done()
+    const latency = baseLatencyMs + (matches ? (active.faults.latencyMs ?? 0) : 0)
+    if (latency > 0) setTimeout(proceed, latency)
     else proceed()
   })
 

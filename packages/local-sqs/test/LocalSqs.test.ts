@@ -160,10 +160,15 @@ describe("a local SQS", () => {
     server.clearFaults()
     const slow = await start({ latencyMs: 600 })
     const slowClient = clientFor(slow)
+    const slowGetUrl = () =>
+      slowClient.send(new GetQueueUrlCommand({ QueueName: "x" })).catch(() => undefined)
     try {
-      expect(
-        await timed(() => slowClient.send(new GetQueueUrlCommand({ QueueName: "x" })).catch(() => undefined))
-      ).toBeGreaterThanOrEqual(590)
+      expect(await timed(slowGetUrl)).toBeGreaterThanOrEqual(590)
+      // The server's own latency stays while faults come and go.
+      slow.injectFaults({ action: "SendMessage", requestFailureRate: 1 })
+      expect(await timed(slowGetUrl)).toBeGreaterThanOrEqual(590)
+      slow.clearFaults()
+      expect(await timed(slowGetUrl)).toBeGreaterThanOrEqual(590)
     } finally {
       slowClient.destroy()
       await slow.stop()
