@@ -8,17 +8,18 @@ import { start } from "@bgcheck/local-sqs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, References } from "effect"
 import { Consumer, ConsumerMetrics, QueueServices } from "../src/index.ts"
+import { LATENCIES } from "./fixtures.ts"
 
 const MESSAGES = 20_000
 const MAX_IN_FLIGHT = 50
 
-describe.each([0, 20])("a drain at %i ms added latency", (latencyMs) => {
+describe.each(LATENCIES)("a drain at %i ms added latency", (latencyMs) => {
   it.live(
     `handles ${MESSAGES} messages with under 1 % duplicates and none in the DLQ`,
     () =>
       Effect.gen(function* () {
         const server = yield* Effect.acquireRelease(
-          Effect.promise(() => start()),
+          Effect.promise(() => start({ latencyMs })),
           (server) => Effect.promise(() => server.stop())
         )
         const name = `drain-${latencyMs}ms`
@@ -31,7 +32,6 @@ describe.each([0, 20])("a drain at %i ms added latency", (latencyMs) => {
           name,
           Array.from({ length: MESSAGES }, (_, i) => `job ${i}`)
         )
-        server.injectFaults({ latencyMs })
 
         const handled = new Map<string, number>()
         let unsettledPeak = 0

@@ -53,8 +53,6 @@ export interface InFlight {
   readonly settled: (held: Held) => Effect.Effect<void>
   /** The messages leases keep invisible: received or being handled. */
   readonly leased: () => Iterable<Held>
-  /** Messages held now, in any state but settled. */
-  readonly size: () => number
 }
 
 export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<InFlight> =>
@@ -105,7 +103,6 @@ export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<
         }),
       leased: function* () {
         for (const held of holding) if (held.state === "received" || held.state === "handling") yield held
-      },
-      size: () => holding.size
+      }
     } satisfies InFlight
   })

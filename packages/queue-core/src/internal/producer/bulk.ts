@@ -3,12 +3,26 @@
  * counting what was sent and what failed, keeping the first failures and reporting progress.
  */
 import { Clock, Effect, Exit, Stream } from "effect"
-import type { BulkFailure, BulkOptions, BulkSummary, Progress, Sent } from "./model.ts"
-import { describeFailure } from "./model.ts"
+import type { BulkFailure, BulkOptions, BulkSummary, ProducerError, Progress, Sent } from "./model.ts"
 
-export const sendAll = <A, E, R, SE>(
+/** A failure as a bulk send reports it: a code and a message. */
+const describeFailure = (
+  error: ProducerError | undefined
+): { readonly code: string; readonly message: string } => {
+  if (error === undefined) return { code: "Defect", message: "unexpected failure" }
+  switch (error._tag) {
+    case "SendFailed":
+      return { code: error.code, message: error.reason }
+    case "SqsError":
+      return { code: error.reason._tag, message: error.message }
+    default:
+      return { code: error._tag, message: error.message }
+  }
+}
+
+export const sendAll = <A, E, R>(
   items: Stream.Stream<A, E, R>,
-  send: (item: A) => Effect.Effect<Sent, SE>,
+  send: (item: A) => Effect.Effect<Sent, ProducerError>,
   options: BulkOptions<A>
 ): Effect.Effect<BulkSummary<A>, E, R> =>
   Effect.gen(function* () {

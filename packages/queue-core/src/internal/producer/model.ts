@@ -110,18 +110,3 @@ export interface BulkOptions<A> {
   /** How many failures to keep for the summary (default 100); all are counted. */
   readonly maxFailuresKept?: number | undefined
 }
-
-/** A failure as a bulk send reports it: a code and a message. */
-export const describeFailure = (error: unknown): { readonly code: string; readonly message: string } => {
-  const tagged = error as { readonly _tag?: string; readonly message?: string } | undefined
-  switch (tagged?._tag) {
-    case undefined:
-      return { code: "Defect", message: "unexpected failure" }
-    case "SendFailed":
-      return { code: (error as SendFailed).code, message: (error as SendFailed).reason }
-    case "SqsError":
-      return { code: (error as SqsError).reason._tag, message: (error as SqsError).message }
-    default:
-      return { code: tagged!._tag!, message: tagged!.message ?? "" }
-  }
-}
