@@ -5,10 +5,20 @@
  * that point back at the server itself (`http://127.0.0.1:PORT/000000000000/NAME`).
  */
 
+import { DataDirError, prepareDataDir } from "./dataDir.ts"
 import * as Faults from "./faults.ts"
-import { buildApp, createMessage, makePersistence, makeStores } from "./fauxqsInternals.ts"
+import {
+  buildApp,
+  createMessage,
+  makePersistence,
+  makeStores,
+  type PersistenceManagerLike,
+  type SqsStoreLike
+} from "./fauxqsInternals.ts"
+import * as RequestFilter from "./requestFilter.ts"
 import { realQueryErrorHeader } from "./sqsErrorCodes.ts"
 
+export { DataDirError } from "./dataDir.ts"
 export type { Faults } from "./faults.ts"
 
 export const LOOPBACK = "127.0.0.1"
@@ -27,7 +37,10 @@ export interface QueueSpec {
 export interface StartOptions {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   readonly port?: number
-  /** Directory where queues and messages persist across restarts (SQLite). */
+  /**
+   * Directory where queues and messages persist across restarts (SQLite), created when missing.
+   * `start` rejects with a `DataDirError` when it cannot be created or written in.
+   */
   readonly dataDir?: string
   readonly queues?: ReadonlyArray<QueueSpec>
   /** Milliseconds added to every request, as a real SQS region's round trip would (default 0). */
@@ -79,22 +92,38 @@ const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:${name}`
 const deadLetterName = (name: string) =>
   name.endsWith(".fifo") ? `${name.slice(0, -".fifo".length)}-dlq.fifo` : `${name}-dlq`
 
+/** Opens fauxqs's SQLite file in the data directory and loads the stores from it. */
+const openPersistence = (
+  dataDir: string,
+  stores: { sqsStore: SqsStoreLike; snsStore: any; s3Store: any }
+): PersistenceManagerLike => {
+  prepareDataDir(dataDir)
+  let persistence: PersistenceManagerLike | undefined
+  try {
+    persistence = makePersistence(dataDir)
+    persistence.load(stores.sqsStore, stores.snsStore, stores.s3Store)
+  } catch (error) {
+    persistence?.close()
+    throw new DataDirError(dataDir, `cannot open its database fauxqs.db (${(error as Error).message})`)
+  }
+  stores.sqsStore.persistence = persistence
+  stores.snsStore.persistence = persistence
+  stores.s3Store.persistence = persistence
+  for (const queue of stores.sqsStore.allQueues()) queue.persistence = persistence
+  return persistence
+}
+
 /** Starts a local SQS on 127.0.0.1. */
-export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
+export const start = async (options: StartOptions = {}): Promise<LocalSqsServer> => {
   const stores = makeStores()
   // An empty host makes fauxqs build queue URLs from the request's own Host header.
   stores.sqsStore.host = ""
   stores.sqsStore.region = REGION
-  const persistence = options.dataDir === undefined ? undefined : makePersistence(options.dataDir)
-  if (persistence !== undefined) {
-    persistence.load(stores.sqsStore, stores.snsStore, stores.s3Store)
-    stores.sqsStore.persistence = persistence
-    stores.snsStore.persistence = persistence
-    stores.s3Store.persistence = persistence
-    for (const queue of stores.sqsStore.allQueues()) queue.persistence = persistence
-  }
+  const persistence = options.dataDir === undefined ? undefined : openPersistence(options.dataDir, stores)
 
   const app = buildApp({ logger: false, defaultRegion: REGION, stores })
+  // First, so that a refused request reaches nothing else (not even the request counts).
+  RequestFilter.install(app)
   let requestCounts: Record<string, number> = {}
   let faults: Faults.Active | undefined
   // The latency the server was started with stays under injected faults and after clearing them.
@@ -119,79 +148,84 @@ export const start = (options: StartOptions = {}): Promise<LocalSqsServer> => {
     })
   }
 
-  return app.listen({ host: LOOPBACK, port: options.port ?? 0 }).then(() => {
-    const port = (app.server.address() as { port: number }).port
-    const endpoint = `http://${LOOPBACK}:${port}`
-    const queueUrl = (name: string) => `${endpoint}/${ACCOUNT_ID}/${name}`
+  try {
+    await app.listen({ host: LOOPBACK, port: options.port ?? 0 })
+  } catch (error) {
+    // Closing runs the preClose hooks, which release the data directory's database.
+    await app.close().catch(() => undefined)
+    throw error
+  }
+  const port = (app.server.address() as { port: number }).port
+  const endpoint = `http://${LOOPBACK}:${port}`
+  const queueUrl = (name: string) => `${endpoint}/${ACCOUNT_ID}/${name}`
 
-    const createOne = (name: string, attributes: Readonly<Record<string, string>> = {}): CreatedQueue => {
-      const url = queueUrl(name)
-      const arn = queueArn(name)
-      if (stores.sqsStore.getQueueByArn(arn) === undefined) {
-        const fifo = name.endsWith(".fifo") ? { FifoQueue: "true" } : {}
-        stores.sqsStore.createQueue(name, url, arn, { ...fifo, ...attributes }, {})
+  const createOne = (name: string, attributes: Readonly<Record<string, string>> = {}): CreatedQueue => {
+    const url = queueUrl(name)
+    const arn = queueArn(name)
+    if (stores.sqsStore.getQueueByArn(arn) === undefined) {
+      const fifo = name.endsWith(".fifo") ? { FifoQueue: "true" } : {}
+      stores.sqsStore.createQueue(name, url, arn, { ...fifo, ...attributes }, {})
+    }
+    return { name, url, arn }
+  }
+
+  const server: LocalSqsServer = {
+    endpoint,
+    port,
+    region: REGION,
+    createQueue: (spec) => {
+      if (spec.deadLetter === undefined) return createOne(spec.name, spec.attributes)
+      const dlq = createOne(deadLetterName(spec.name))
+      const redrivePolicy = JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: spec.deadLetter.maxReceiveCount
+      })
+      return createOne(spec.name, { ...spec.attributes, RedrivePolicy: redrivePolicy })
+    },
+    deadLetterQueueOf: (name) => {
+      const dlq = deadLetterName(name)
+      return { name: dlq, url: queueUrl(dlq), arn: queueArn(dlq) }
+    },
+    deleteQueue: (name) => {
+      const queue = stores.sqsStore.getQueueByArn(queueArn(name))
+      if (queue !== undefined) stores.sqsStore.deleteQueue(queue.url)
+    },
+    inspect: (name) => {
+      const queue = stores.sqsStore.getQueueByArn(queueArn(name))
+      if (queue === undefined) return undefined
+      const inspected = stores.sqsStore.inspectQueue(name)
+      return {
+        ready: inspected.messages.ready.length,
+        delayed: inspected.messages.delayed.length,
+        inFlight: inspected.messages.inflight.length
       }
-      return { name, url, arn }
-    }
-
-    const server: LocalSqsServer = {
-      endpoint,
-      port,
-      region: REGION,
-      createQueue: (spec) => {
-        if (spec.deadLetter === undefined) return createOne(spec.name, spec.attributes)
-        const dlq = createOne(deadLetterName(spec.name))
-        const redrivePolicy = JSON.stringify({
-          deadLetterTargetArn: dlq.arn,
-          maxReceiveCount: spec.deadLetter.maxReceiveCount
-        })
-        return createOne(spec.name, { ...spec.attributes, RedrivePolicy: redrivePolicy })
-      },
-      deadLetterQueueOf: (name) => {
-        const dlq = deadLetterName(name)
-        return { name: dlq, url: queueUrl(dlq), arn: queueArn(dlq) }
-      },
-      deleteQueue: (name) => {
-        const queue = stores.sqsStore.getQueueByArn(queueArn(name))
-        if (queue !== undefined) stores.sqsStore.deleteQueue(queue.url)
-      },
-      inspect: (name) => {
-        const queue = stores.sqsStore.getQueueByArn(queueArn(name))
-        if (queue === undefined) return undefined
-        const inspected = stores.sqsStore.inspectQueue(name)
-        return {
-          ready: inspected.messages.ready.length,
-          delayed: inspected.messages.delayed.length,
-          inFlight: inspected.messages.inflight.length
-        }
-      },
-      enqueue: (name, bodies) => {
-        const queue = stores.sqsStore.getQueueByArn(queueArn(name))
-        if (queue === undefined) throw new Error(`no queue ${name}`)
-        if (name.endsWith(".fifo")) throw new Error("enqueue fills standard queues only")
-        for (const body of bodies) queue.enqueue(createMessage(body))
-      },
-      injectFaults: (next) => {
-        faults = Faults.activate(next)
-      },
-      clearFaults: () => {
-        faults = undefined
-      },
-      requestCounts: () => ({ ...requestCounts }),
-      resetRequestCounts: () => {
-        requestCounts = {}
-      },
-      reset: () => {
-        stores.sqsStore.clearMessages()
-        persistence?.clearMessagesAndObjects()
-      },
-      purgeAll: () => {
-        stores.sqsStore.purgeAll()
-        persistence?.purgeAll()
-      },
-      stop: () => app.close()
-    }
-    for (const spec of options.queues ?? []) server.createQueue(spec)
-    return server
-  })
+    },
+    enqueue: (name, bodies) => {
+      const queue = stores.sqsStore.getQueueByArn(queueArn(name))
+      if (queue === undefined) throw new Error(`no queue ${name}`)
+      if (name.endsWith(".fifo")) throw new Error("enqueue fills standard queues only")
+      for (const body of bodies) queue.enqueue(createMessage(body))
+    },
+    injectFaults: (next) => {
+      faults = Faults.activate(next)
+    },
+    clearFaults: () => {
+      faults = undefined
+    },
+    requestCounts: () => ({ ...requestCounts }),
+    resetRequestCounts: () => {
+      requestCounts = {}
+    },
+    reset: () => {
+      stores.sqsStore.clearMessages()
+      persistence?.clearMessagesAndObjects()
+    },
+    purgeAll: () => {
+      stores.sqsStore.purgeAll()
+      persistence?.purgeAll()
+    },
+    stop: () => app.close()
+  }
+  for (const spec of options.queues ?? []) server.createQueue(spec)
+  return server
 }

@@ -3,7 +3,7 @@
  * `pnpm local-sqs`: a local SQS on 127.0.0.1 for development, with the lab's queues.
  */
 import { parseArgs } from "node:util"
-import { DEFAULT_PORT, start } from "./LocalSqs.ts"
+import { DataDirError, DEFAULT_PORT, start } from "./LocalSqs.ts"
 import { BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
 
 const usage = `Usage: local-sqs [--port N] [--data-dir DIR] [--latency MS]
@@ -12,7 +12,7 @@ Runs an SQS-compatible server on 127.0.0.1 with the queues BackgroundCheckApp an
 BackgroundCheckApp-dlq. Stop it with Ctrl-C.
 
   --port N          port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
-  --data-dir DIR    keep queues and messages in DIR across restarts
+  --data-dir DIR    keep queues and messages in DIR across restarts (created if missing)
   --latency MS      add MS milliseconds to every request, as a real SQS region's round
                     trip would (about 20); for trying consumers at a realistic latency
   -h, --help        show this help`
@@ -49,6 +49,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   fail(`--port must be an integer from 0 to 65535, got "${parsed.port}"`)
 }
 
+if (parsed["data-dir"] === "") fail("--data-dir needs a directory")
+
 const latencyMs = parsed.latency === undefined ? 0 : Number(parsed.latency)
 if (!/^\d+$/.test(parsed.latency ?? "0") || latencyMs > 60_000) {
   fail(`--latency must be a whole number of milliseconds from 0 to 60000, got "${parsed.latency}"`)
@@ -57,7 +59,7 @@ if (!/^\d+$/.test(parsed.latency ?? "0") || latencyMs > 60_000) {
 start({
   port,
   latencyMs,
-  ...(parsed["data-dir"] ? { dataDir: parsed["data-dir"] } : {}),
+  ...(parsed["data-dir"] === undefined ? {} : { dataDir: parsed["data-dir"] }),
   queues: BACKGROUND_CHECK_QUEUES
 }).then(
   (server) => {
@@ -77,8 +79,10 @@ start({
   },
   (error: NodeJS.ErrnoException) =>
     fail(
-      error.code === "EADDRINUSE"
-        ? `port ${port} is already in use on 127.0.0.1: stop what runs there or pass --port`
-        : error.message
+      error instanceof DataDirError
+        ? `--data-dir ${error.path}: ${error.reason}`
+        : error.code === "EADDRINUSE"
+          ? `port ${port} is already in use on 127.0.0.1: stop what runs there or pass --port`
+          : error.message
     )
 )
