@@ -1,7 +1,7 @@
 /**
  * Turns any failure into one line for a person: what went wrong and what to do about it.
  */
-import type { SqsError } from "@bgcheck/queue-core"
+import { Redact, type SqsError } from "@bgcheck/queue-core"
 import { Predicate, Schema } from "effect"
 
 /** A failure whose message is complete as it is, with its exit code (2 for bad input). */
@@ -41,7 +41,8 @@ export const describe = (error: unknown): string => {
       : String(error)
   const hint = HINTS[(reasonTagOf(error) ?? "") as SqsError.SqsErrorReason["_tag"]]
   const line = hint === undefined ? message : `${message}: ${hint}`
-  return line.replace(/\s*\n\s*/g, " ")
+  // Last line of defence: whatever produced the message, no credential leaves in it.
+  return Redact.redact(line.replace(/\s*\n\s*/g, " "))
 }
 
 /** Exit code 2 for bad command-line input, 1 for everything else. */

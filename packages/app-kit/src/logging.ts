@@ -1,8 +1,10 @@
 /**
  * Logs go to stderr, so that stdout carries only the app's output (message lines, JSON records).
  * `pretty` is one short line per entry; `json` is one JSON object per line. `LOG_LEVEL` sets the
- * minimum level, in any case (default info).
+ * minimum level, in any case (default info). Every line goes through `Redact.redact`, so no credential
+ * reaches a log whatever produced it.
  */
+import { Redact } from "@bgcheck/queue-core"
 import { Config, Effect, Layer, Logger, type LogLevel, Option, References } from "effect"
 import { badInput } from "./errors.ts"
 import type { LogFormat } from "./flags.ts"
@@ -35,7 +37,9 @@ const prettyLogger = Logger.make(({ date, logLevel, message }) => {
   const text = (Array.isArray(message) ? message : [message])
     .map((part) => (typeof part === "string" ? part : JSON.stringify(part)))
     .join(" ")
-  process.stderr.write(`${date.toISOString().slice(11, 23)} ${logLevel.toUpperCase().padEnd(5)} ${text}\n`)
+  process.stderr.write(
+    `${date.toISOString().slice(11, 23)} ${logLevel.toUpperCase().padEnd(5)} ${Redact.redact(text)}\n`
+  )
 })
 
 /**
@@ -43,6 +47,8 @@ const prettyLogger = Logger.make(({ date, logLevel, message }) => {
  */
 export const layer = (format: LogFormat) =>
   Layer.mergeAll(
-    Logger.layer([format === "json" ? Logger.withConsoleError(Logger.formatJson) : prettyLogger]),
+    Logger.layer([
+      format === "json" ? Logger.withConsoleError(Logger.map(Logger.formatJson, Redact.redact)) : prettyLogger
+    ]),
     Layer.effect(References.MinimumLogLevel, minimumLevel)
   )

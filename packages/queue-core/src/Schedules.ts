@@ -50,3 +50,28 @@ export const messageRetryDelay: Schedule.Schedule<unknown, unknown> = Schedule.m
   Schedule.exponential("1 second"),
   Schedule.spaced("15 minutes")
 ]).pipe(Schedule.jittered)
+
+/**
+ * A send refused before it reached SQS (connection refused, host not found): it surely was not
+ * stored, so it is tried again after 200 ms, growing to 2 s (jittered), for up to 30 s, enough to
+ * ride out a restart of the endpoint. (A send whose connection broke mid-request is not retried:
+ * SQS may have stored it.)
+ *
+ * @category schedules
+ */
+export const reconnect: Schedule.Schedule<unknown, unknown> = Schedule.min([
+  Schedule.exponential("200 millis"),
+  Schedule.spaced("2 seconds")
+]).pipe(Schedule.jittered, Schedule.upTo({ duration: "30 seconds" }))
+
+/**
+ * Between receives that came back empty without waiting (`waitTime` 0, a short poll): from 50 ms
+ * growing to 1 s (jittered), starting over when a receive returns messages. Each receive is billed
+ * by AWS; a long poll needs no such pause.
+ *
+ * @category schedules
+ */
+export const emptyReceiveBackoff: Schedule.Schedule<unknown, unknown> = Schedule.min([
+  Schedule.exponential("50 millis"),
+  Schedule.spaced("1 second")
+]).pipe(Schedule.jittered)

@@ -43,10 +43,10 @@ import {
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
-import { Context, Effect, Layer, Metric, type Schedule, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, Metric, Schedule, type Scope } from "effect"
 import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
-import { classify, SqsError } from "./SqsError.ts"
+import { ConnectionLost, classify, SqsError } from "./SqsError.ts"
 import * as SqsMetrics from "./SqsMetrics.ts"
 
 /**
@@ -97,11 +97,29 @@ export class SqsClient extends Context.Service<
 >()("@bgcheck/queue-core/SqsClient") {}
 
 /**
+ * How the client retries and times out; every field has a default.
+ *
  * @category models
  */
-export interface Options extends SqsConfig.SqsOptions {
+export interface Policy {
   /** How transient failures are retried; `defaultRetrySchedule` unless given. */
   readonly retrySchedule?: Schedule.Schedule<unknown, SqsError> | undefined
+  /**
+   * How a send refused before it reached SQS is retried once `retrySchedule` has given up;
+   * `Schedules.reconnect` (up to 30 s) unless given.
+   */
+  readonly reconnectSchedule?: Schedule.Schedule<unknown, SqsError> | undefined
+  /**
+   * How long a request may go unanswered before it is abandoned as a lost connection (default
+   * 5 s). A long poll gets its wait on top.
+   */
+  readonly requestTimeout?: Duration.Input | undefined
+}
+
+/**
+ * @category models
+ */
+export interface Options extends SqsConfig.SqsOptions, Policy {
   /** Extra SDK settings (for example a custom request handler). */
   readonly sdk?: Partial<SQSClientConfig> | undefined
 }
@@ -109,11 +127,39 @@ export interface Options extends SqsConfig.SqsOptions {
 /** Placeholder credentials for servers on this machine, which do not check signatures. */
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" }
 
+/** A request unanswered for this long is given up; SQS answers in milliseconds. */
+const DEFAULT_REQUEST_TIMEOUT = Duration.seconds(5)
+
+/** The longest wait of a long poll, for a receive that does not say (the queue's default applies). */
+const MAX_WAIT = Duration.seconds(20)
+
 /** The queue a request is about, for error messages. */
 const queueOf = (input: object): string | undefined => {
   const { QueueName, QueueUrl } = input as { QueueName?: string; QueueUrl?: string }
   return QueueName ?? QueueUrl?.split("/").pop()
 }
+
+/** How long a receive may take: its long-poll wait, plus the time any request may take. */
+const pollTimeout = (input: object, requestTimeout: Duration.Duration): Duration.Duration => {
+  const { WaitTimeSeconds } = input as { WaitTimeSeconds?: number }
+  return Duration.sum(
+    WaitTimeSeconds === undefined ? MAX_WAIT : Duration.seconds(WaitTimeSeconds),
+    requestTimeout
+  )
+}
+
+/**
+ * Logs each retry as it starts: at warning level when SQS cannot be reached or does not answer
+ * (the program is stalled and someone should know why), at debug level for throttling and SQS's
+ * own failures, which retries absorb.
+ */
+const logRetries = (schedule: Schedule.Schedule<unknown, SqsError>): Schedule.Schedule<unknown, SqsError> =>
+  Schedule.tap(schedule, ({ input: error, duration, attempt }) => {
+    const line = `SQS ${error.action}: ${error.message}; retry ${attempt} in ${Duration.format(duration)}`
+    return error.reason._tag === "EndpointUnreachable" || error.reason._tag === "ConnectionLost"
+      ? Effect.logWarning(line)
+      : Effect.logDebug(line)
+  })
 
 /**
  * Builds the service over an existing SDK client.
@@ -123,12 +169,17 @@ const queueOf = (input: object): string | undefined => {
 export const fromClient = (
   client: SQSClient,
   settings: SqsConfig.SqsSettings,
-  retrySchedule: Schedule.Schedule<unknown, SqsError> = defaultRetrySchedule
+  policy: Policy = {}
 ): SqsClient["Service"] => {
+  const requestTimeout = Duration.fromInputUnsafe(policy.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
+  const retrySchedule = logRetries(policy.retrySchedule ?? defaultRetrySchedule)
+  const reconnectSchedule = logRetries(policy.reconnectSchedule ?? Schedules.reconnect)
+
   /**
-   * A send that broke off mid-request may have been stored: retrying it could duplicate a
-   * message, so sends are retried only when the request surely did not reach SQS. A poll is
-   * not retried at all (see above).
+   * A send that broke off mid-request (or went unanswered) may have been stored: retrying it
+   * could duplicate a message, so sends are retried only when the request surely did not reach
+   * SQS, and then for longer (`reconnectSchedule`), to ride out a restart. A poll is not retried
+   * at all (see above).
    */
   const action = <I extends object, O>(
     name: string,
@@ -137,8 +188,10 @@ export const fromClient = (
   ) => {
     const retryWhile = (error: SqsError) =>
       error.isRetryable && (kind === "other" || !error.mayHaveReachedSqs)
+    const refusedBeforeSqs = (error: SqsError) => error.reason._tag === "EndpointUnreachable"
     const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> => {
+      const timeout = kind === "poll" ? pollTimeout(input, requestTimeout) : requestTimeout
       const once = Effect.tryPromise({
         try: (signal) => client.send(new Command(input), { abortSignal: signal }) as Promise<O>,
         catch: (error) =>
@@ -146,8 +199,27 @@ export const fromClient = (
             action: name,
             reason: classify(error, { location: settings.location, queue: queueOf(input) })
           })
-      }).pipe(Effect.onExit(() => countCall))
-      return kind === "poll" ? once : Effect.retry(once, { schedule: retrySchedule, while: retryWhile })
+      }).pipe(
+        // An endpoint that accepts the connection and never answers must not stall the program.
+        Effect.timeoutOrElse({
+          duration: timeout,
+          orElse: () =>
+            Effect.fail(
+              new SqsError({
+                action: name,
+                reason: new ConnectionLost({
+                  message: `no answer from SQS at ${settings.location} within ${Duration.format(timeout)}`
+                })
+              })
+            )
+        }),
+        Effect.onExit(() => countCall)
+      )
+      if (kind === "poll") return once
+      const retried = Effect.retry(once, { schedule: retrySchedule, while: retryWhile })
+      return kind === "send"
+        ? Effect.retry(retried, { schedule: reconnectSchedule, while: refusedBeforeSqs })
+        : retried
     }
   }
 
@@ -183,14 +255,14 @@ export const open = (
           ...(settings.loopback ? { credentials: LOCAL_CREDENTIALS } : {}),
           // One retry policy, ours: the SDK's would multiply with it.
           maxAttempts: 1,
-          // A long poll lasts at most 20 s: a request still unanswered after 40 s is dead, and
-          // an endpoint that does not accept a connection in 5 s is unreachable.
+          // An endpoint that does not accept a connection in 5 s is unreachable. Each request's
+          // own deadline is set above (`requestTimeout`); the SDK's 40 s is only a backstop.
           requestHandler: { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
           ...options.sdk
         })
     ),
     (client) => Effect.sync(() => client.destroy())
-  ).pipe(Effect.map((client) => fromClient(client, settings, options.retrySchedule)))
+  ).pipe(Effect.map((client) => fromClient(client, settings, options)))
 
 /**
  * Resolves the endpoint (see `SqsConfig`) and opens an SDK client for the scope's lifetime.

@@ -15,6 +15,7 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs"
 import { Config, Effect, Option, Schema } from "effect"
+import { redact } from "./Redact.ts"
 
 /**
  * The local SQS endpoint used when nothing else is configured (`pnpm local-sqs` listens there).
@@ -90,7 +91,7 @@ const parseEndpoint = (value: string, source: string): Effect.Effect<URL, Invali
     ? Effect.succeed(url)
     : Effect.fail(
         new InvalidSqsConfig({
-          message: `${source} must be an http(s) URL such as ${LOCAL_ENDPOINT}, got "${value}"`
+          message: `${source} must be an http(s) URL such as ${LOCAL_ENDPOINT}, got "${redact(value)}"`
         })
       )
 }
@@ -165,7 +166,8 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
         () => LOCAL_REGION
       ),
       loopback: isLoopback(url),
-      location: endpoint,
+      // A user and password in the URL stay out of every message.
+      location: redact(endpoint),
       source
     } satisfies SqsSettings
   }

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Predicate, Schema } from "effect"
+import { redact } from "./Redact.ts"
 
 /**
  * The queue named in the request does not exist where the client looked.
@@ -292,7 +293,8 @@ export const classify = (error: unknown, target: Target): SqsErrorReason => {
     })
   }
   const code = stringField(error, "name") ?? "Error"
-  const detail = stringField(error, "message") ?? String(error)
+  // SQS's own text can echo the refused request, credentials included.
+  const detail = redact(stringField(error, "message") ?? String(error))
   const queue = target.queue === undefined ? "the queue" : `queue "${target.queue}"`
   if (queueMissingCodes.has(code)) {
     return new QueueNotFound({ message: `${queue} does not exist at ${target.location}` })

@@ -204,11 +204,9 @@ describe("Consumer, in virtual time", () => {
           return Promise.reject(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))
         }
       } as unknown as SQSClient
-      const client = SqsClient.fromClient(
-        refusing,
-        FakeSqs.settings,
-        Schedule.spaced("1 hour").pipe(Schedule.upTo({ times: 4 }))
-      )
+      const client = SqsClient.fromClient(refusing, FakeSqs.settings, {
+        retrySchedule: Schedule.spaced("1 hour").pipe(Schedule.upTo({ times: 4 }))
+      })
       const consumer = yield* Effect.forkChild(
         Consumer.run("jobs", () => Effect.void, { receiveRetrySchedule: Schedule.spaced("1 second") }).pipe(
           Effect.provide(services(client))

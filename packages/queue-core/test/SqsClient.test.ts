@@ -1,9 +1,10 @@
 import type { SQSClient } from "@aws-sdk/client-sqs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, References } from "effect"
 import { TestClock } from "effect/testing"
 import { SqsClient } from "../src/index.ts"
 import * as FakeSqs from "./fakeSqs.ts"
+import { capturedLogs } from "./fixtures.ts"
 
 const settings = FakeSqs.settings
 
@@ -85,6 +86,121 @@ describe("SqsClient retries", () => {
         SqsClient.fromClient(client, settings).receiveMessage({ QueueUrl: "q" })
       )
       assert.strictEqual(calls(), 1)
+      assert.strictEqual(error.reason._tag, "EndpointUnreachable")
+    })
+  )
+})
+
+/** An SDK client stand-in for an endpoint that accepts the request and never answers. */
+const silentClient = () => {
+  let calls = 0
+  let aborted = 0
+  const client = {
+    send: (_command: unknown, options: { abortSignal: AbortSignal }) => {
+      calls++
+      return new Promise((_resolve, reject) =>
+        options.abortSignal.addEventListener("abort", () => {
+          aborted++
+          reject(new Error("aborted"))
+        })
+      )
+    }
+  } as unknown as SQSClient
+  return { client, calls: () => calls, aborted: () => aborted }
+}
+
+describe("SqsClient deadlines", () => {
+  it.effect(
+    "gives up an unanswered request after 5 s, logs each retry as it starts, and fails within 30 s",
+    () =>
+      Effect.gen(function* () {
+        const logs = capturedLogs()
+        const { client, calls, aborted } = silentClient()
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(SqsClient.fromClient(client, settings).getQueueUrl({ QueueName: "q" })).pipe(
+            Effect.provide(logs.layer)
+          )
+        )
+        yield* TestClock.adjust("5 seconds")
+        yield* TestClock.adjust("1 millis")
+        assert.strictEqual(calls(), 1)
+        assert.strictEqual(aborted(), 1, "the unanswered request was aborted")
+        assert.match(
+          logs.lines[0] ?? "",
+          /^WARN SQS GetQueueUrl: no answer from SQS at .* within 5s; retry 1 in/
+        )
+        yield* TestClock.adjust("30 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(calls(), 5)
+        assert.strictEqual(error.reason._tag, "ConnectionLost")
+        assert.strictEqual(error.message, "no answer from SQS at http://127.0.0.1:4566 within 5s")
+        assert.strictEqual(logs.lines.filter((line) => line.startsWith("WARN")).length, 4)
+      })
+  )
+
+  it.effect("gives a long poll its wait on top of the deadline", () =>
+    Effect.gen(function* () {
+      const { client } = silentClient()
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(
+          SqsClient.fromClient(client, settings).receiveMessage({ QueueUrl: "q", WaitTimeSeconds: 20 })
+        )
+      )
+      yield* TestClock.adjust("24900 millis")
+      assert.isUndefined(fiber.pollUnsafe(), "still waiting within 20 s + 5 s")
+      yield* TestClock.adjust("200 millis")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(error.message, "no answer from SQS at http://127.0.0.1:4566 within 25s")
+    })
+  )
+
+  it.effect("does not retry an unanswered send: SQS may have stored it", () =>
+    Effect.gen(function* () {
+      const { client, calls } = silentClient()
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(SqsClient.fromClient(client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] }))
+      )
+      yield* TestClock.adjust("1 minute")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(calls(), 1)
+      assert.isTrue(error.mayHaveReachedSqs)
+    })
+  )
+})
+
+describe("SqsClient reconnects sends", () => {
+  it.effect("keeps sending a refused send for a restart's length, saying so, and then it goes through", () =>
+    Effect.gen(function* () {
+      const logs = capturedLogs()
+      // Refused for about 10 s of retries, as while a local SQS restarts.
+      const { client, calls } = flakyClient(15, refused)
+      const fiber = yield* Effect.forkChild(
+        SqsClient.fromClient(client, settings)
+          .sendMessageBatch({ QueueUrl: "q", Entries: [] })
+          .pipe(Effect.provide(logs.layer), Effect.provideService(References.MinimumLogLevel, "Warn"))
+      )
+      yield* TestClock.adjust("30 seconds")
+      yield* TestClock.adjust("30 seconds")
+      yield* Fiber.join(fiber)
+      assert.strictEqual(calls(), 16)
+      assert.isTrue(
+        logs.lines.some((line) =>
+          /^WARN SQS SendMessageBatch: cannot reach SQS .*connection refused.*; retry/.test(line)
+        )
+      )
+    })
+  )
+
+  it.effect("gives up a send refused for more than 30 s", () =>
+    Effect.gen(function* () {
+      const { client } = flakyClient(Number.POSITIVE_INFINITY, refused)
+      const fiber = yield* Effect.forkChild(
+        Effect.flip(SqsClient.fromClient(client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] }))
+      )
+      yield* TestClock.adjust("29 seconds")
+      assert.isUndefined(fiber.pollUnsafe(), "still retrying before 30 s")
+      yield* TestClock.adjust("10 seconds")
+      const error = yield* Fiber.join(fiber)
       assert.strictEqual(error.reason._tag, "EndpointUnreachable")
     })
   )

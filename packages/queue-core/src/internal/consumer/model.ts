@@ -96,6 +96,12 @@ export interface Options {
   /** Backoff between failed receives; the default grows from 200 ms to 20 s, jittered, forever. */
   readonly receiveRetrySchedule?: Schedule.Schedule<unknown, SqsError> | undefined
   /**
+   * With `waitTime` 0 (short polls), the pause after each receive that came back empty; it starts
+   * over when messages arrive. Default: 50 ms growing to 1 s, jittered. Long polls wait on SQS's
+   * side instead and never pause.
+   */
+  readonly emptyReceiveBackoff?: Schedule.Schedule<unknown, unknown> | undefined
+  /**
    * When a failed message comes back, by its receive count (step 1 after the first receive).
    * Default: 1 s, doubling, jittered, at most 15 minutes.
    */

@@ -12,18 +12,25 @@
  * - A failed receive is logged and retried under `receiveRetrySchedule`, for as long as the
  *   consumer runs; it is the only retry of receives (the client does not retry them), and its
  *   waits can be interrupted.
+ * - With short polls (`waitTime` 0), a poller pauses after each empty receive, longer as they
+ *   follow each other (`emptyReceiveBackoff`): an idle queue would otherwise be asked hundreds of
+ *   times a second, each receive billed.
  */
 import { Clock, Duration, Effect, type Fiber, Latch, Metric, type Scope } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
 import type { Queue } from "../../Queues.ts"
 import type { SqsClient } from "../../SqsClient.ts"
 import type { SqsError } from "../../SqsError.ts"
+import { delayAt } from "../scheduleDelay.ts"
 import type { Held, InFlight } from "./inFlight.ts"
 import { toReceived } from "./model.ts"
 import type { Settings } from "./settings.ts"
 
 /** At most this many receives overlap, however large `maxInFlight` is. */
 export const MAX_POLLERS = 16
+
+/** Steps of `emptyReceiveBackoff` followed at most: its delay has stopped growing long before. */
+const MAX_PAUSE_STEP = 16
 
 export interface Dependencies<R> {
   readonly sqs: SqsClient["Service"]
@@ -75,11 +82,15 @@ export const start = <R>({
         const messages = (output.Messages ?? []).map((message) => toReceived(message, queue))
         yield* inFlight.giveBack(count - messages.length)
         yield* messages.length === count ? backlog.open : backlog.close
-        if (messages.length === 0) return yield* Metric.update(metrics.emptyReceives, 1)
+        if (messages.length === 0) {
+          yield* Metric.update(metrics.emptyReceives, 1)
+          return 0
+        }
         yield* Metric.update(metrics.received, messages.length)
         const held = yield* inFlight.hold(messages, visibilityMillis, yield* Clock.currentTimeMillis)
         if (stopping()) yield* Effect.forEach(held, release, { concurrency: "unbounded", discard: true })
         else yield* dispatch(held)
+        return messages.length
       })
     )
 
@@ -88,12 +99,31 @@ export const start = <R>({
       Effect.retry(settings.receiveRetrySchedule)
     )
 
+    // The n-th empty short poll in a row pauses for the schedule's n-th delay (capped: it has
+    // reached its longest by then).
+    const pauseAfter = (emptyInARow: number) =>
+      settings.waitSeconds > 0 || emptyInARow === 0
+        ? Effect.void
+        : Effect.flatMap(
+            delayAt(settings.emptyReceiveBackoff, Math.min(emptyInARow, MAX_PAUSE_STEP), undefined),
+            Effect.sleep
+          )
+
+    const poller = (first: boolean) =>
+      Effect.suspend(() => {
+        let emptyInARow = 0
+        const once = first ? pollWithBackoff : Effect.andThen(backlog.await, pollWithBackoff)
+        return Effect.forever(
+          Effect.flatMap(once, (received) => {
+            emptyInARow = received === 0 ? emptyInARow + 1 : 0
+            return pauseAfter(emptyInARow)
+          })
+        )
+      })
+
     const count = Math.min(Math.ceil(settings.maxInFlight / settings.maxMessages), MAX_POLLERS)
     return yield* Effect.forEach(
       Array.from({ length: count }, (_, index) => index),
-      (index) =>
-        Effect.forkScoped(
-          Effect.forever(index === 0 ? pollWithBackoff : Effect.andThen(backlog.await, pollWithBackoff))
-        )
+      (index) => Effect.forkScoped(poller(index === 0))
     )
   })

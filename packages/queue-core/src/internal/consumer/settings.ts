@@ -2,6 +2,7 @@
  * The consumer's options, checked against SQS's limits and completed with defaults.
  */
 import { Duration, Effect, Option, type Schedule } from "effect"
+import * as Schedules from "../../Schedules.ts"
 import type { SqsError } from "../../SqsError.ts"
 import {
   defaultReceiveRetrySchedule,
@@ -23,6 +24,7 @@ export interface Settings {
   readonly deleteFlushDelay: Duration.Duration
   readonly settlementConcurrency: number
   readonly receiveRetrySchedule: Schedule.Schedule<unknown, SqsError>
+  readonly emptyReceiveBackoff: Schedule.Schedule<unknown, unknown>
   readonly retryDelay: Schedule.Schedule<unknown, ReceivedMessage>
 }
 
@@ -90,6 +92,7 @@ export const settings = Effect.fnUntraced(function* (options: Options) {
       (yield* durationOption("deleteFlushDelay", options.deleteFlushDelay)) ?? Duration.millis(20),
     settlementConcurrency,
     receiveRetrySchedule: options.receiveRetrySchedule ?? defaultReceiveRetrySchedule,
+    emptyReceiveBackoff: options.emptyReceiveBackoff ?? Schedules.emptyReceiveBackoff,
     retryDelay: options.retryDelay ?? defaultRetryDelay
   } satisfies Settings
 })
