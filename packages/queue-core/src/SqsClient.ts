@@ -7,6 +7,10 @@
  * exception: it is never retried here, because whoever polls (the consumer's poll loop) has its
  * own schedule, and a retry inside a poll would multiply with it and delay shutdown.
  *
+ * Every request has a deadline (`requestTimeout`, 5 s by default; a long poll gets its wait on
+ * top): an endpoint that accepts connections and never answers costs seconds, not minutes. Each
+ * retry is logged as it starts.
+ *
  * This service is also the seam of the hot path: receive, delete, visibility and send batches all
  * go through it, so a leaner request path can replace the SDK here without touching the engine.
  *
