@@ -36,12 +36,22 @@ const flags = {
   shutdownTimeout: Flags.duration("shutdown-timeout", { min: Duration.zero }).pipe(
     Flag.withDescription("How long messages in progress may take to finish on shutdown (default 10s)"),
     Flag.withDefault(Duration.seconds(10))
+  ),
+  workTime: Flags.duration("work-time", { min: Duration.zero }).pipe(
+    Flag.withDescription(
+      "Simulated work per message before it is printed, to try shutdown and load (default 0: none)"
+    ),
+    Flag.withDefault(Duration.zero)
   )
 }
 
 const consumer = Command.make("consumer", flags, (flags) =>
   Effect.gen(function* () {
-    const print = printMessage(flags.logFormat)
+    const printOnly = printMessage(flags.logFormat)
+    const print = Duration.isZero(flags.workTime)
+      ? printOnly
+      : (message: Consumer.ReceivedMessage) =>
+          Effect.andThen(Effect.sleep(flags.workTime), printOnly(message))
     const queue = yield* (yield* Queues.Queues).resolve(flags.queue)
     yield* Consumer.run(queue.url, print, {
       maxMessages: flags.maxMessages,
