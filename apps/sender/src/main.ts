@@ -25,7 +25,7 @@ const flags = {
   file: Flag.String("file").pipe(
     Flag.withMetavar("PATH"),
     Flag.withDescription(
-      "Send one message per non-empty line of PATH (- reads stdin); a line of JSON stays as it is. A file is checked whole before anything is sent"
+      "Send one message per non-empty line of PATH (- reads stdin); a line of JSON stays as it is. The file (or all of stdin) is checked whole before anything is sent"
     ),
     Flag.optional
   ),
@@ -67,10 +67,13 @@ type SenderFlags = Command.Command.Config.Infer<typeof flags>
 /** How many invalid lines a failed pre-check names. */
 const NAMED_INVALID = 5
 
-/** A file is checked whole before anything is sent, so that a bad line never leaves it half-sent. */
+/**
+ * A file (or stdin, copied to a temporary file) is checked whole before anything is sent, so that
+ * a bad line never leaves it half-sent.
+ */
 const checkAll = (
   queue: string,
-  messages: Stream.Stream<Messages.Labelled, AppErrors.AppError, any>,
+  messages: Stream.Stream<Messages.Labelled, AppErrors.AppError | Messages.InvalidUtf8, any>,
   toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
 ) =>
   Effect.gen(function* () {
@@ -90,7 +93,14 @@ const checkAll = (
             })
           )
         )
-      )
+      ),
+      // Reading stops at a line that is not UTF-8: it is named after the invalid lines before it.
+      Effect.catchTag("InvalidUtf8", (error) => {
+        const more = invalidCount > invalid.length ? [`and ${invalidCount - invalid.length} more`] : []
+        return Effect.fail(
+          AppErrors.badInput(`${[...invalid, ...more, error.message].join("; ")} (nothing was sent)`)
+        )
+      })
     )
     if (invalidCount > 0) {
       const more = invalidCount > invalid.length ? `; and ${invalidCount - invalid.length} more` : ""
@@ -120,19 +130,48 @@ const sendOne = (flags: SenderFlags, message: OutgoingMessage.OutgoingMessage) =
     }
   })
 
+/**
+ * N copies differ only in their numbering: when the first is valid, the last (the longest
+ * numbering) is the only one that can still be too large. Both are checked before sending.
+ */
+const checkCopies = (
+  flags: SenderFlags,
+  toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
+) =>
+  Effect.gen(function* () {
+    const producer = yield* Producer.Producer
+    const check = (n: number, label: boolean) =>
+      producer
+        .validate(flags.queue, toMessage(Messages.copy(flags.body, n, flags.count)))
+        .pipe(
+          Effect.catchTag("InvalidMessage", (error) =>
+            Effect.fail(
+              AppErrors.badInput(`${label ? `message ${n}: ` : ""}${error.reason} (nothing was sent)`)
+            )
+          )
+        )
+    yield* check(1, false)
+    yield* check(flags.count, true)
+    return flags.count
+  })
+
 const sendMany = (
   flags: SenderFlags,
   toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
 ) =>
   Effect.gen(function* () {
     const producer = yield* Producer.Producer
-    const messages = Messages.stream(flags)
-    const total = Messages.isRereadable(flags)
+    const stdinCopy =
+      Option.isSome(flags.file) && flags.file.value === "-" ? yield* Messages.copyStdin : undefined
+    const messages = Messages.stream(flags, stdinCopy)
+    const total = Option.isSome(flags.file)
       ? yield* checkAll(flags.queue, messages, toMessage)
-      : Option.isNone(flags.file)
-        ? flags.count
-        : undefined
-    if (total === 0) return yield* AppErrors.badInput("nothing to send: the file has no non-empty line")
+      : yield* checkCopies(flags, toMessage)
+    if (total === 0) {
+      return yield* AppErrors.badInput(
+        `nothing to send: ${stdinCopy === undefined ? "the file" : "stdin"} has no non-empty line`
+      )
+    }
     const bar = yield* ProgressBar.make(total)
     const summary = yield* producer
       .sendAll(flags.queue, messages, {
@@ -168,7 +207,7 @@ const sendMany = (
       )
     }
     if (summary.failed > 0) return yield* AppErrors.failure(`${summary.failed} message(s) failed`)
-  })
+  }).pipe(Effect.scoped)
 
 const sender = Command.make("sender", flags, (flags) =>
   Effect.gen(function* () {

@@ -3,7 +3,7 @@
  * background-check job, `--interval` apart.
  */
 import { randomUUID } from "node:crypto"
-import { Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
+import { AppErrors, Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
 import { Console, Duration, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { report } from "./report.ts"
@@ -21,6 +21,12 @@ const flags = {
   )
 }
 
+/** A job id as a message shows it: quoted, escaped, and cut short when long. */
+const shown = (jobId: string) =>
+  jobId.length > 64
+    ? `${JSON.stringify(jobId.slice(0, 60))}... (${jobId.length} characters)`
+    : JSON.stringify(jobId)
+
 const statusReporter = Command.make("status-reporter", flags, (flags) =>
   Effect.gen(function* () {
     const jobId = flags.jobId._tag === "Some" ? flags.jobId.value : randomUUID()
@@ -32,7 +38,11 @@ const statusReporter = Command.make("status-reporter", flags, (flags) =>
         flags.logFormat === "json"
           ? Console.log(JSON.stringify({ ...update, messageId }))
           : Console.log(`job ${update.jobId}: ${update.sequence}/3 ${update.status} (message ${messageId})`)
-    })
+    }).pipe(
+      Effect.catchTag("InvalidMessage", (error) =>
+        Effect.fail(AppErrors.badInput(`--job-id ${shown(jobId)}: ${error.reason} (nothing was sent)`))
+      )
+    )
   }).pipe(Effect.provide(Services.layer(flags)), Effect.provide(Logging.layer(flags.logFormat)))
 ).pipe(Command.withDescription("Send a background-check job's three status updates to an SQS queue."))
 

@@ -6,17 +6,23 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, Layer, Stdio } from "effect"
-import { CliOutput, Command } from "effect/cli"
+import { type CliError, CliOutput, Command } from "effect/cli"
 import { describe, exitCodeOf } from "./errors.ts"
+
+/** One parse error on one line: the parser's suggestions, on lines of their own, folded in. */
+const describeParseError = (error: CliError.CliError): string =>
+  error._tag === "UnrecognizedOption"
+    ? `Unrecognized flag: ${error.option}${
+        error.suggestions.length > 0 ? ` (did you mean ${error.suggestions.join(" or ")}?)` : ""
+      }`
+    : error.message.replace(/\s*\n\s*/g, " ")
 
 /** Bad flags: one line naming the problem, and where to look for help. */
 const oneLinePresenter = (name: string) =>
   CliOutput.layerPresenter({
     present: (event) =>
       event._tag === "InvalidInvocation"
-        ? Console.error(
-            `${name}: ${event.errors.map((error) => error.message).join("; ")} (see ${name} --help)`
-          )
+        ? Console.error(`${name}: ${event.errors.map(describeParseError).join("; ")} (see ${name} --help)`)
         : CliOutput.defaultPresenter.present(event)
   })
 
@@ -35,6 +41,33 @@ const reportFailure = (name: string) => (cause: Cause.Cause<unknown>) => {
 export const withoutLeadingSeparator = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
   args[0] === "--" ? args.slice(1) : args
 
+/** The parser's own flags that take no value. */
+const BOOLEAN_FLAGS = new Set(["--help", "--version", "--wizard"])
+
+/**
+ * The arguments with a value that starts like a negative number joined to its flag:
+ * `--wait -1s` becomes `--wait=-1s`, so that it is refused as a value out of range rather than
+ * read as the short flags `-1` and `-s`. No flag is named `-<digit>`, so nothing else changes.
+ */
+export const withNegativeValuesJoined = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const joined: Array<string> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const next = args[i + 1]
+    if (arg === "--") {
+      joined.push(...args.slice(i))
+      break
+    }
+    if (next !== undefined && /^--[^=]+$/.test(arg) && !BOOLEAN_FLAGS.has(arg) && /^-\.?\d/.test(next)) {
+      joined.push(`${arg}=${next}`)
+      i++
+    } else {
+      joined.push(arg)
+    }
+  }
+  return joined
+}
+
 /** Runs `command` with the process's arguments; never returns. */
 export const runMain = <Name extends string, Input, E, R extends NodeServices.NodeServices>(
   command: Command.Command<Name, Input, {}, E, R>,
@@ -42,7 +75,7 @@ export const runMain = <Name extends string, Input, E, R extends NodeServices.No
 ): void => {
   const run = Command.runWith(command, { version: options.version ?? "0.1.0", renderErrors: true })
   const program = Stdio.Stdio.use(({ args }) =>
-    Effect.flatMap(args, (args) => run(withoutLeadingSeparator(args)))
+    Effect.flatMap(args, (args) => run(withNegativeValuesJoined(withoutLeadingSeparator(args))))
   ).pipe(
     Effect.tapCause(reportFailure(command.name)),
     Effect.provide(Layer.mergeAll(NodeServices.layer, oneLinePresenter(command.name)))

@@ -2,7 +2,13 @@ import { createServer } from "node:net"
 import { SqsError } from "@bgcheck/queue-core"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
-import { AppErrors, Flags, LocalSqsFallback, withoutLeadingSeparator } from "../src/index.ts"
+import {
+  AppErrors,
+  Flags,
+  LocalSqsFallback,
+  withNegativeValuesJoined,
+  withoutLeadingSeparator
+} from "../src/index.ts"
 
 describe("Flags.parseDuration", () => {
   it("reads seconds by default and the usual units", () => {
@@ -59,5 +65,21 @@ describe("withoutLeadingSeparator", () => {
     assert.deepStrictEqual(withoutLeadingSeparator(["--", "--wait", "7s"]), ["--wait", "7s"])
     assert.deepStrictEqual(withoutLeadingSeparator(["--wait", "7s"]), ["--wait", "7s"])
     assert.deepStrictEqual(withoutLeadingSeparator(["--body", "--"]), ["--body", "--"])
+  })
+})
+
+describe("withNegativeValuesJoined", () => {
+  it("joins a value that starts like a negative number to its flag, and changes nothing else", () => {
+    assert.deepStrictEqual(withNegativeValuesJoined(["--wait", "-1s", "-q", "jobs"]), [
+      "--wait=-1s",
+      "-q",
+      "jobs"
+    ])
+    assert.deepStrictEqual(withNegativeValuesJoined(["--count", "-5"]), ["--count=-5"])
+    assert.deepStrictEqual(withNegativeValuesJoined(["--delay", "-.5s"]), ["--delay=-.5s"])
+    assert.deepStrictEqual(withNegativeValuesJoined(["--body", "-x"]), ["--body", "-x"])
+    assert.deepStrictEqual(withNegativeValuesJoined(["--wait=-1s"]), ["--wait=-1s"])
+    assert.deepStrictEqual(withNegativeValuesJoined(["--help", "-1"]), ["--help", "-1"])
+    assert.deepStrictEqual(withNegativeValuesJoined(["--", "--wait", "-1s"]), ["--", "--wait", "-1s"])
   })
 })

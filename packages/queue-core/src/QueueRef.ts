@@ -83,10 +83,39 @@ export const awsRegionOf = (url: string): string | undefined => {
 }
 
 /**
+ * True for hosts that name this machine: loopback addresses, `localhost` and its subdomains
+ * (fauxqs names queues `sqs.<region>.localhost`), and LocalStack's `*.localhost.localstack.cloud`,
+ * which resolves to 127.0.0.1.
+ */
+const isLocalHost = (hostname: string): boolean => {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "")
+  return (
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === "::1" ||
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "localhost.localstack.cloud" ||
+    host.endsWith(".localhost.localstack.cloud")
+  )
+}
+
+/**
+ * True when requests sent to `endpoint` reach the server a (non-AWS) queue URL names: the same
+ * host, or a queue URL on this machine. Local servers (fauxqs, LocalStack, ElasticMQ) look a queue
+ * up by the name in its URL whatever its host and port, and often hand out `localhost` URLs while
+ * they are reached under another name (a container's, say); a URL naming another machine, though,
+ * means another server.
+ */
+const sameServer = (url: URL, endpoint: URL): boolean =>
+  url.hostname.toLowerCase() === endpoint.hostname.toLowerCase() || isLocalHost(url.hostname)
+
+/**
  * Refuses a reference that a client with these settings cannot reach as given, saying what to
  * change; undefined when it can. A URL is used exactly as given and an ARN's region and account
  * are honoured, so one that points elsewhere than the client's endpoint and region would reach
- * the wrong queue (or be signed for the wrong region).
+ * the wrong queue (or be signed for the wrong region). Requests always go to the client's
+ * endpoint, so a URL on another host than the endpoint's is refused too: it would reach a queue of
+ * the same name on the endpoint's server instead of the one the URL names.
  *
  * @category constructors
  */
@@ -104,10 +133,21 @@ export const unreachable = (ref: QueueRef, settings: SqsSettings): InvalidQueueR
   const region = awsRegionOf(ref.url)
   const endpointRegion = settings.endpoint === undefined ? settings.region : awsRegionOf(settings.endpoint)
   if (region === undefined) {
-    return settings.mode !== "aws"
+    const url = new URL(ref.url)
+    if (endpointRegion !== undefined) {
+      return new InvalidQueueRef({
+        message: `queue URL ${ref.url} is not an Amazon SQS URL, but requests go to ${target}: pass --endpoint ${url.origin} to use that server`
+      })
+    }
+    // An endpoint that is not Amazon SQS's (so defined, and a URL: SqsConfig checked it).
+    const endpoint = new URL(settings.endpoint ?? "")
+    return sameServer(url, endpoint)
       ? undefined
       : new InvalidQueueRef({
-          message: `queue URL ${ref.url} is not an Amazon SQS URL, but requests go to ${target}: pass --endpoint ${new URL(ref.url).origin} to use that server`
+          message:
+            `queue URL ${ref.url} is on host ${url.hostname}, which differs from the endpoint's host ` +
+            `${endpoint.hostname} (requests go to ${settings.location}): pass --endpoint ${url.origin} ` +
+            `(or set SQS_ENDPOINT) to use that server, or --queue ${ref.name} for the queue of that name at ${settings.location}`
         })
   }
   if (endpointRegion === undefined) {

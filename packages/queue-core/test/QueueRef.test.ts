@@ -64,6 +64,52 @@ describe("QueueRef.unreachable", () => {
     assert.isUndefined(check("http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/jobs", local))
   })
 
+  it("accepts a URL on the endpoint's host, or on this machine, whatever its port", () => {
+    const remote: SqsConfig.SqsSettings = {
+      ...local,
+      endpoint: "http://sqs-emulator.internal:9324",
+      loopback: false,
+      location: "http://sqs-emulator.internal:9324"
+    }
+    assert.isUndefined(check("http://127.0.0.1:9324/000000000000/jobs", local))
+    assert.isUndefined(check("http://localhost:4566/000000000000/jobs", local))
+    assert.isUndefined(check("http://sqs.us-east-1.localhost:4566/000000000000/jobs", local))
+    assert.isUndefined(check("http://[::1]:4566/000000000000/jobs", local))
+    assert.isUndefined(check("http://SQS-Emulator.internal:9324/000000000000/jobs", remote))
+    // Emulators in containers hand out localhost URLs while reached under another name.
+    assert.isUndefined(check("http://localhost:9324/000000000000/jobs", remote))
+  })
+
+  it("refuses a URL on another host than the endpoint's, naming both and what to pass instead", () => {
+    assert.strictEqual(
+      check("http://other-host/123456789012/name", local),
+      "queue URL http://other-host/123456789012/name is on host other-host, which differs from the endpoint's host 127.0.0.1 " +
+        "(requests go to http://127.0.0.1:4566): pass --endpoint http://other-host (or set SQS_ENDPOINT) to use that server, " +
+        "or --queue name for the queue of that name at http://127.0.0.1:4566"
+    )
+    const remote: SqsConfig.SqsSettings = {
+      ...local,
+      endpoint: "http://sqs-a.internal:9324",
+      loopback: false,
+      location: "http://sqs-a.internal:9324"
+    }
+    assert.include(check("http://sqs-b.internal:9324/000000000000/jobs", remote), "is on host sqs-b.internal")
+    assert.include(check("http://10.0.0.7:4566/000000000000/jobs", local), "is on host 10.0.0.7")
+  })
+
+  it("refuses a URL that is not Amazon SQS's while the endpoint is", () => {
+    const awsEndpoint: SqsConfig.SqsSettings = {
+      ...local,
+      endpoint: "https://sqs.us-east-1.amazonaws.com",
+      loopback: false,
+      location: "https://sqs.us-east-1.amazonaws.com"
+    }
+    assert.include(
+      check("http://127.0.0.1:4566/000000000000/jobs", awsEndpoint),
+      "is not an Amazon SQS URL, but requests go to https://sqs.us-east-1.amazonaws.com (region us-east-1): pass --endpoint http://127.0.0.1:4566"
+    )
+  })
+
   it("refuses a URL or ARN of another region, naming the region to set", () => {
     assert.strictEqual(
       check("https://sqs.eu-west-1.amazonaws.com/123456789012/jobs", aws),
