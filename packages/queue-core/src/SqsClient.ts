@@ -48,6 +48,8 @@ import {
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
 import { Context, Duration, Effect, Layer, Metric, Schedule, type Scope } from "effect"
+import { type CredentialSource, type Credentials, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
+import * as Lean from "./internal/lean/transport.ts"
 import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
 import { ConnectionLost, classify, SqsError } from "./SqsError.ts"
@@ -124,12 +126,36 @@ export interface Policy {
  * @category models
  */
 export interface Options extends SqsConfig.SqsOptions, Policy {
+  /**
+   * How the hot actions (receive, delete and visibility batches, sends) reach SQS: `lean`, signed
+   * JSON requests over a keep-alive pool at about a third of the SDK's CPU per call, or `sdk`,
+   * the AWS SDK's own pipeline. Queue lookups, creation and listing always use the SDK.
+   */
+  readonly transport?: Transport | undefined
+  /** Settings of the lean transport (credentials source, MD5 checks, connection pool). */
+  readonly lean?: Lean.LeanOptions | undefined
   /** Extra SDK settings (for example a custom request handler). */
   readonly sdk?: Partial<SQSClientConfig> | undefined
 }
 
-/** Placeholder credentials for servers on this machine, which do not check signatures. */
-const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" }
+/**
+ * @category models
+ */
+export type Transport = "sdk" | "lean"
+
+/**
+ * @category models
+ */
+export const transports: ReadonlyArray<Transport> = ["sdk", "lean"]
+
+/** The transport when none is given. */
+export const defaultTransport: Transport = "sdk"
+
+/** Credentials given to the SDK, for the lean transport to use as well. */
+const leanCredentials = (given: NonNullable<SQSClientConfig["credentials"]>): CredentialSource =>
+  typeof given === "function"
+    ? (options) => given(options) as Promise<Credentials>
+    : () => Promise.resolve(given as Credentials)
 
 /** A request unanswered for this long is given up; SQS answers in milliseconds. */
 const DEFAULT_REQUEST_TIMEOUT = Duration.seconds(5)
@@ -173,7 +199,8 @@ const logRetries = (schedule: Schedule.Schedule<unknown, SqsError>): Schedule.Sc
 export const fromClient = (
   client: SQSClient,
   settings: SqsConfig.SqsSettings,
-  policy: Policy = {}
+  policy: Policy = {},
+  lean?: Lean.LeanActions
 ): SqsClient["Service"] => {
   const requestTimeout = Duration.fromInputUnsafe(policy.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
   const retrySchedule = logRetries(policy.retrySchedule ?? defaultRetrySchedule)
@@ -188,7 +215,8 @@ export const fromClient = (
   const action = <I extends object, O>(
     name: string,
     Command: new (input: I) => any,
-    kind: "send" | "poll" | "other" = "other"
+    kind: "send" | "poll" | "other" = "other",
+    viaLean?: (input: I) => Effect.Effect<O, SqsError>
   ) => {
     const retryWhile = (error: SqsError) =>
       error.isRetryable && (kind === "other" || !error.mayHaveReachedSqs)
@@ -196,14 +224,18 @@ export const fromClient = (
     const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> => {
       const timeout = kind === "poll" ? pollTimeout(input, requestTimeout) : requestTimeout
-      const once = Effect.tryPromise({
-        try: (signal) => client.send(new Command(input), { abortSignal: signal }) as Promise<O>,
-        catch: (error) =>
-          new SqsError({
-            action: name,
-            reason: classify(error, { location: settings.location, queue: queueOf(input) })
-          })
-      }).pipe(
+      const attempt =
+        viaLean === undefined
+          ? Effect.tryPromise({
+              try: (signal) => client.send(new Command(input), { abortSignal: signal }) as Promise<O>,
+              catch: (error) =>
+                new SqsError({
+                  action: name,
+                  reason: classify(error, { location: settings.location, queue: queueOf(input) })
+                })
+            })
+          : viaLean(input)
+      const once = attempt.pipe(
         // An endpoint that accepts the connection and never answers must not stall the program.
         Effect.timeoutOrElse({
           duration: timeout,
@@ -233,11 +265,21 @@ export const fromClient = (
     getQueueAttributes: action("GetQueueAttributes", GetQueueAttributesCommand),
     listQueues: action("ListQueues", ListQueuesCommand),
     createQueue: action("CreateQueue", CreateQueueCommand),
-    sendMessage: action("SendMessage", SendMessageCommand, "send"),
-    sendMessageBatch: action("SendMessageBatch", SendMessageBatchCommand, "send"),
-    receiveMessage: action("ReceiveMessage", ReceiveMessageCommand, "poll"),
-    deleteMessageBatch: action("DeleteMessageBatch", DeleteMessageBatchCommand),
-    changeMessageVisibilityBatch: action("ChangeMessageVisibilityBatch", ChangeMessageVisibilityBatchCommand)
+    sendMessage: action("SendMessage", SendMessageCommand, "send", lean?.sendMessage),
+    sendMessageBatch: action("SendMessageBatch", SendMessageBatchCommand, "send", lean?.sendMessageBatch),
+    receiveMessage: action("ReceiveMessage", ReceiveMessageCommand, "poll", lean?.receiveMessage),
+    deleteMessageBatch: action(
+      "DeleteMessageBatch",
+      DeleteMessageBatchCommand,
+      "other",
+      lean?.deleteMessageBatch
+    ),
+    changeMessageVisibilityBatch: action(
+      "ChangeMessageVisibilityBatch",
+      ChangeMessageVisibilityBatchCommand,
+      "other",
+      lean?.changeMessageVisibilityBatch
+    )
   })
 }
 
@@ -250,23 +292,37 @@ export const open = (
   settings: SqsConfig.SqsSettings,
   options: Omit<Options, keyof SqsConfig.SqsOptions> = {}
 ): Effect.Effect<SqsClient["Service"], never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.sync(
-      () =>
-        new SQSClient({
-          region: settings.region,
-          ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-          ...(settings.loopback ? { credentials: LOCAL_CREDENTIALS } : {}),
-          // One retry policy, ours: the SDK's would multiply with it.
-          maxAttempts: 1,
-          // An endpoint that does not accept a connection in 5 s is unreachable. Each request's
-          // own deadline is set above (`requestTimeout`); the SDK's 40 s is only a backstop.
-          requestHandler: { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
-          ...options.sdk
-        })
-    ),
-    (client) => Effect.sync(() => client.destroy())
-  ).pipe(Effect.map((client) => fromClient(client, settings, options)))
+  Effect.gen(function* () {
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(
+        () =>
+          new SQSClient({
+            region: settings.region,
+            ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+            // A copy: the SDK marks the credentials object it is given.
+            ...(settings.loopback ? { credentials: { ...LOCAL_CREDENTIALS } } : {}),
+            // One retry policy, ours: the SDK's would multiply with it.
+            maxAttempts: 1,
+            // An endpoint that does not accept a connection in 5 s is unreachable. Each request's
+            // own deadline is set above (`requestTimeout`); the SDK's 40 s is only a backstop.
+            requestHandler: { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
+            ...options.sdk
+          })
+      ),
+      (client) => Effect.sync(() => client.destroy())
+    )
+    const transport = options.transport ?? defaultTransport
+    const lean =
+      transport === "lean"
+        ? yield* Lean.makeLeanActions(settings, {
+            ...(options.sdk?.credentials === undefined
+              ? {}
+              : { credentials: leanCredentials(options.sdk.credentials) }),
+            ...options.lean
+          })
+        : undefined
+    return fromClient(client, settings, options, lean)
+  })
 
 /**
  * Resolves the endpoint (see `SqsConfig`) and opens an SDK client for the scope's lifetime.
