@@ -207,10 +207,9 @@ export const fromClient = (
   const reconnectSchedule = logRetries(policy.reconnectSchedule ?? Schedules.reconnect)
 
   /**
-   * A send that broke off mid-request (or went unanswered) may have been stored: retrying it
-   * could duplicate a message, so sends are retried only when the request surely did not reach
-   * SQS, and then for longer (`reconnectSchedule`), to ride out a restart. A poll is not retried
-   * at all (see above).
+   * A send that went unanswered may be being stored: it is not retried. One whose connection was
+   * reset is (see `ConnectionLost`), and one refused before it reached SQS is retried for longer
+   * (`reconnectSchedule`), to ride out a restart. A poll is not retried at all (see above).
    */
   const action = <I extends object, O>(
     name: string,
@@ -219,7 +218,10 @@ export const fromClient = (
     viaLean?: (input: I) => Effect.Effect<O, SqsError>
   ) => {
     const retryWhile = (error: SqsError) =>
-      error.isRetryable && (kind === "other" || !error.mayHaveReachedSqs)
+      error.isRetryable &&
+      (kind === "other" ||
+        !error.mayHaveReachedSqs ||
+        (kind === "send" && error.reason._tag === "ConnectionLost" && error.reason.reset))
     const refusedBeforeSqs = (error: SqsError) => error.reason._tag === "EndpointUnreachable"
     const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> => {
@@ -244,7 +246,8 @@ export const fromClient = (
               new SqsError({
                 action: name,
                 reason: new ConnectionLost({
-                  message: `no answer from SQS at ${settings.location} within ${Duration.format(timeout)}`
+                  message: `no answer from SQS at ${settings.location} within ${Duration.format(timeout)}`,
+                  reset: false
                 })
               })
             )

@@ -38,14 +38,17 @@ export class EndpointUnreachable extends Schema.TaggedError<EndpointUnreachable>
 }
 
 /**
- * The connection broke after the request was sent (reset, timed out): SQS may or may not have
- * acted on it. Retrying is safe for reads, deletes and visibility changes; a retried send may
- * duplicate a message, so sends are not retried on this.
+ * The connection broke after the request was sent (`reset`: the other side closed it) or no
+ * answer came in time: SQS may or may not have acted on it. Retrying is safe for reads, deletes
+ * and visibility changes. A send is retried after a reset (most often a keep-alive connection
+ * the server closed as the request went out, never read), at the risk of storing it twice, as
+ * SQS's own SDKs do; a send that got no answer is not, since SQS may be storing it.
  *
  * @category errors
  */
 export class ConnectionLost extends Schema.TaggedError<ConnectionLost>()("ConnectionLost", {
-  message: Schema.String
+  message: Schema.String,
+  reset: Schema.Boolean
 }) {
   get isRetryable(): boolean {
     return true
@@ -224,6 +227,9 @@ const neverSent = new Set([
   "UND_ERR_CONNECT_TIMEOUT"
 ])
 
+/** The other side closed the connection (rather than leaving the request unanswered). */
+const resetCodes = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET"])
+
 const describeNetwork = (code: string): string => {
   switch (code) {
     case "ECONNREFUSED":
@@ -289,7 +295,8 @@ export const classify = (error: unknown, target: Target): SqsErrorReason => {
   }
   if (network !== undefined) {
     return new ConnectionLost({
-      message: `lost the connection to SQS at ${target.location} (${describeNetwork(network)})`
+      message: `lost the connection to SQS at ${target.location} (${describeNetwork(network)})`,
+      reset: resetCodes.has(network)
     })
   }
   const code = stringField(error, "name") ?? "Error"

@@ -45,25 +45,36 @@ describe("SqsClient retries", () => {
     })
   )
 
-  it.effect("does not retry a send whose connection broke, since SQS may have stored it", () =>
-    Effect.gen(function* () {
-      const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })
-      const sends = flakyClient(1, reset)
-      const error = yield* Effect.flip(
-        SqsClient.fromClient(sends.client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] })
-      )
-      assert.strictEqual(sends.calls(), 1)
-      assert.strictEqual(error.reason._tag, "ConnectionLost")
-      assert.isTrue(error.mayHaveReachedSqs)
-      // A read after the same failure is retried.
-      const reads = flakyClient(1, reset)
-      const fiber = yield* Effect.forkChild(
-        SqsClient.fromClient(reads.client, settings).getQueueUrl({ QueueName: "q" })
-      )
-      yield* TestClock.adjust("1 second")
-      yield* Fiber.join(fiber)
-      assert.strictEqual(reads.calls(), 2)
-    })
+  it.effect(
+    "retries a send whose connection was reset, but not one that timed out: SQS may be storing it",
+    () =>
+      Effect.gen(function* () {
+        const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })
+        const resets = flakyClient(1, reset)
+        const sent = yield* Effect.forkChild(
+          SqsClient.fromClient(resets.client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] })
+        )
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(sent)
+        assert.strictEqual(resets.calls(), 2)
+
+        const timedOut = Object.assign(new Error("read ETIMEDOUT"), { code: "ETIMEDOUT" })
+        const timeouts = flakyClient(1, timedOut)
+        const error = yield* Effect.flip(
+          SqsClient.fromClient(timeouts.client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] })
+        )
+        assert.strictEqual(timeouts.calls(), 1)
+        assert.strictEqual(error.reason._tag, "ConnectionLost")
+        assert.isTrue(error.mayHaveReachedSqs)
+        // A read after the same failure is retried.
+        const reads = flakyClient(1, timedOut)
+        const fiber = yield* Effect.forkChild(
+          SqsClient.fromClient(reads.client, settings).getQueueUrl({ QueueName: "q" })
+        )
+        yield* TestClock.adjust("1 second")
+        yield* Fiber.join(fiber)
+        assert.strictEqual(reads.calls(), 2)
+      })
   )
 
   it.effect("does not retry what retrying cannot fix", () =>
