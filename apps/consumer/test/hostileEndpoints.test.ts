@@ -56,9 +56,11 @@ describe("an endpoint that accepts connections and never answers", () => {
       const code = await running.exited
       const tookMs = Date.now() - startedAt
       expect(code).toBe(1)
-      expect(tookMs).toBeLessThan(40_000)
+      expect(tookMs).toBeLessThan(45_000)
       expect(firstRetryAfter, running.stderr.join("\n")).toBeDefined()
-      expect(firstRetryAfter).toBeLessThan(10_000)
+      // 5 s of deadline after the app's start-up, which takes seconds on a loaded CI machine;
+      // before deadlines, the first sign of life came after 40 s.
+      expect(firstRetryAfter).toBeLessThan(20_000)
       const retries = running.stderr.filter((line) => /WARN .*no answer from SQS/.test(line))
       expect(retries).toHaveLength(4)
       const failure = running.stderr.filter((line) => line.startsWith(`${app}:`))
