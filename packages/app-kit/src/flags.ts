@@ -98,6 +98,15 @@ export const region = Flag.String("region").pipe(
   Flag.optional
 )
 
+/** `--transport`: how the hot SQS actions are sent (SQS_TRANSPORT is read by queue-core). */
+export const transport = Flag.String("transport").pipe(
+  Flag.withMetavar("lean|sdk"),
+  Flag.withDescription(
+    "lean: signed requests over a keep-alive pool, a third of the AWS SDK's CPU; sdk: the AWS SDK's own pipeline (env SQS_TRANSPORT; default lean)"
+  ),
+  Flag.optional
+)
+
 /** `--log-format` / `LOG_FORMAT`. */
 export const logFormat = Flag.String("log-format").pipe(
   Flag.withMetavar("pretty|json"),
@@ -115,6 +124,6 @@ export const logFormat = Flag.String("log-format").pipe(
 )
 
 /** The flags every app takes. */
-export const common = { queue, endpoint, region, logFormat } as const
+export const common = { queue, endpoint, region, transport, logFormat } as const
 
 export type LogFormat = "pretty" | "json"

@@ -1,5 +1,5 @@
 /**
- * The queue-core services for an app, from its `--endpoint` and `--region` flags.
+ * The queue-core services for an app, from its `--endpoint`, `--region` and `--transport` flags.
  */
 import { QueueServices, SqsClient, SqsConfig } from "@bgcheck/queue-core"
 import { Effect, Layer, Option } from "effect"
@@ -8,6 +8,7 @@ import { ensureLocalSqs } from "./localSqs.ts"
 export interface ConnectionFlags {
   readonly endpoint: Option.Option<string>
   readonly region: Option.Option<string>
+  readonly transport: Option.Option<string>
 }
 
 /**
@@ -19,7 +20,8 @@ export const layer = (flags: ConnectionFlags, options: { readonly embedLocalSqs?
     Effect.gen(function* () {
       const settings = yield* SqsConfig.resolve({
         endpoint: Option.getOrUndefined(flags.endpoint),
-        region: Option.getOrUndefined(flags.region)
+        region: Option.getOrUndefined(flags.region),
+        transport: Option.getOrUndefined(flags.transport)
       })
       if (options.embedLocalSqs) yield* ensureLocalSqs(settings)
       return QueueServices.layerWithClient(SqsClient.layerFromSettings(settings))

@@ -126,30 +126,11 @@ export interface Policy {
  * @category models
  */
 export interface Options extends SqsConfig.SqsOptions, Policy {
-  /**
-   * How the hot actions (receive, delete and visibility batches, sends) reach SQS: `lean`, signed
-   * JSON requests over a keep-alive pool at about a third of the SDK's CPU per call, or `sdk`,
-   * the AWS SDK's own pipeline. Queue lookups, creation and listing always use the SDK.
-   */
-  readonly transport?: Transport | undefined
   /** Settings of the lean transport (credentials source, MD5 checks, connection pool). */
   readonly lean?: Lean.LeanOptions | undefined
   /** Extra SDK settings (for example a custom request handler). */
   readonly sdk?: Partial<SQSClientConfig> | undefined
 }
-
-/**
- * @category models
- */
-export type Transport = "sdk" | "lean"
-
-/**
- * @category models
- */
-export const transports: ReadonlyArray<Transport> = ["sdk", "lean"]
-
-/** The transport when none is given. */
-export const defaultTransport: Transport = "sdk"
 
 /** Credentials given to the SDK, for the lean transport to use as well. */
 const leanCredentials = (given: NonNullable<SQSClientConfig["credentials"]>): CredentialSource =>
@@ -314,9 +295,8 @@ export const open = (
       ),
       (client) => Effect.sync(() => client.destroy())
     )
-    const transport = options.transport ?? defaultTransport
     const lean =
-      transport === "lean"
+      settings.transport === "lean"
         ? yield* Lean.makeLeanActions(settings, {
             ...(options.sdk?.credentials === undefined
               ? {}

@@ -58,7 +58,30 @@ export interface SqsSettings {
   readonly location: string
   /** What decided the endpoint, e.g. `--endpoint`, `SQS_ENDPOINT`, `AWS_REGION`. */
   readonly source: string
+  /** How the hot actions reach SQS (see `SqsClient.Options.transport`). */
+  readonly transport: Transport
 }
+
+/**
+ * How the hot actions (receive, delete and visibility batches, sends) reach SQS: `lean`, signed
+ * JSON requests over a keep-alive pool at about a third of the SDK's CPU per call, or `sdk`, the
+ * AWS SDK's own pipeline. Queue lookups, creation and listing always use the SDK.
+ *
+ * @category models
+ */
+export type Transport = "sdk" | "lean"
+
+/**
+ * @category constants
+ */
+export const transports: ReadonlyArray<Transport> = ["lean", "sdk"]
+
+/**
+ * The transport unless `transport` or `SQS_TRANSPORT` says otherwise.
+ *
+ * @category constants
+ */
+export const defaultTransport: Transport = "lean"
 
 /**
  * Settings given in code or by flags; they take precedence over the environment.
@@ -68,6 +91,8 @@ export interface SqsSettings {
 export interface SqsOptions {
   readonly endpoint?: string | undefined
   readonly region?: string | undefined
+  /** Else `SQS_TRANSPORT`, else `defaultTransport`. */
+  readonly transport?: string | undefined
 }
 
 /**
@@ -94,6 +119,13 @@ const parseEndpoint = (value: string, source: string): Effect.Effect<URL, Invali
           message: `${source} must be an http(s) URL such as ${LOCAL_ENDPOINT}, got "${redact(value)}"`
         })
       )
+}
+
+const checkTransport = (value: string, source: string): Effect.Effect<Transport, InvalidSqsConfig> => {
+  const transport = transports.find((known) => known === value.toLowerCase())
+  return transport !== undefined
+    ? Effect.succeed(transport)
+    : Effect.fail(new InvalidSqsConfig({ message: `${source} must be lean or sdk, got "${value}"` }))
 }
 
 const checkRegion = (value: string, source: string): Effect.Effect<string, InvalidSqsConfig> =>
@@ -154,6 +186,14 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
       })
     : Option.map(yield* profileRegion, (value) => ({ value, source: "the AWS config profile" }))
 
+  const transportSetting = firstOf([
+    fromOption(options.transport, "--transport"),
+    yield* optionalEnv("SQS_TRANSPORT")
+  ])
+  const transport = Option.isSome(transportSetting)
+    ? yield* checkTransport(transportSetting.value.value, transportSetting.value.source)
+    : defaultTransport
+
   if (Option.isSome(endpointSetting)) {
     const { value, source } = endpointSetting.value
     const url = yield* parseEndpoint(value, source)
@@ -168,7 +208,8 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
       loopback: isLoopback(url),
       // A user and password in the URL stay out of every message.
       location: redact(endpoint),
-      source
+      source,
+      transport
     } satisfies SqsSettings
   }
   if (Option.isSome(configuredRegion)) {
@@ -179,7 +220,8 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
       region: value,
       loopback: false,
       location: `AWS SQS in ${value}`,
-      source
+      source,
+      transport
     } satisfies SqsSettings
   }
   yield* Effect.logInfo(
@@ -192,6 +234,7 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
     region: LOCAL_REGION,
     loopback: true,
     location: LOCAL_ENDPOINT,
-    source: "the local default"
+    source: "the local default",
+    transport
   } satisfies SqsSettings
 })

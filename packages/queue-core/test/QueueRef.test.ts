@@ -42,7 +42,8 @@ describe("QueueRef.unreachable", () => {
     region: "us-east-1",
     loopback: false,
     location: "AWS SQS in us-east-1",
-    source: "AWS_REGION"
+    source: "AWS_REGION",
+    transport: "lean"
   }
   const local: SqsConfig.SqsSettings = {
     mode: "explicit",
@@ -50,7 +51,8 @@ describe("QueueRef.unreachable", () => {
     region: "us-east-1",
     loopback: true,
     location: "http://127.0.0.1:4566",
-    source: "--endpoint"
+    source: "--endpoint",
+    transport: "lean"
   }
   const check = (ref: string, settings: SqsConfig.SqsSettings) =>
     QueueRef.unreachable(QueueRef.parse(ref) as QueueRef.QueueRef, settings)?.message

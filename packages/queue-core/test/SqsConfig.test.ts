@@ -19,8 +19,21 @@ describe("SqsConfig.resolve", () => {
         region: "us-east-1",
         loopback: true,
         location: "http://127.0.0.1:4566",
-        source: "the local default"
+        source: "the local default",
+        transport: "lean"
       })
+    })
+  )
+
+  it.effect("takes the transport from the option, else SQS_TRANSPORT, and refuses an unknown one", () =>
+    Effect.gen(function* () {
+      assert.strictEqual((yield* resolveWith({ SQS_TRANSPORT: "sdk" })).transport, "sdk")
+      assert.strictEqual(
+        (yield* resolveWith({ SQS_TRANSPORT: "sdk" }, { transport: "LEAN" })).transport,
+        "lean"
+      )
+      const error = yield* Effect.flip(resolveWith({ SQS_TRANSPORT: "fast" }))
+      assert.strictEqual(error.message, 'SQS_TRANSPORT must be lean or sdk, got "fast"')
     })
   )
 

@@ -34,7 +34,9 @@ export const settings: SqsConfig.SqsSettings = {
   region: "us-east-1",
   loopback: true,
   location: "http://127.0.0.1:4566",
-  source: "test"
+  source: "test",
+  // The fake answers through the SDK client stand-in.
+  transport: "sdk"
 }
 
 export const make = (

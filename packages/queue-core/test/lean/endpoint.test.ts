@@ -15,7 +15,8 @@ const awsSettings = (region: string): SqsConfig.SqsSettings => ({
   region,
   loopback: false,
   location: `AWS SQS in ${region}`,
-  source: "--region"
+  source: "--region",
+  transport: "lean"
 })
 
 /** The lean transport's target for a request about `queueUrl`. */

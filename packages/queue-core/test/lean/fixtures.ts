@@ -57,7 +57,8 @@ export const settingsAt = (endpoint: string): SqsConfig.SqsSettings => ({
   region: REGION,
   loopback: true,
   location: endpoint,
-  source: "--endpoint"
+  source: "--endpoint",
+  transport: "lean"
 })
 
 /** A credential source that always gives `credentials`. */
