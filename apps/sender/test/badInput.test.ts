@@ -149,6 +149,19 @@ const ROWS: ReadonlyArray<Row> = [
     stderr: flag("log-format (or LOG_FORMAT)", "xml", "pretty or json")
   },
   {
+    app: "consumer",
+    args: ["--transport", "fast"],
+    code: 2,
+    stderr: /^--transport must be lean or sdk, got "fast"$/
+  },
+  {
+    app: "status-reporter",
+    args: [],
+    env: { SQS_TRANSPORT: "http2" },
+    code: 2,
+    stderr: /^SQS_TRANSPORT must be lean or sdk, got "http2"$/
+  },
+  {
     app: "sender",
     args: [],
     env: { LOG_LEVEL: "nope" },
