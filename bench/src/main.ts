@@ -19,8 +19,19 @@ const handlerMs = Number(process.env.HANDLER_MS ?? "50")
 const concurrency = Number(process.env.CONCURRENCY ?? "100")
 const latencyMs = Number(process.env.LATENCY_MS ?? "0")
 
-const contenders = [
+interface Contender {
+  readonly name: string
+  readonly file: string
+  readonly concurrency: number
+  /** Extra environment, e.g. SQS_TRANSPORT=sdk to run queue-core on the AWS SDK's pipeline. */
+  readonly env?: Record<string, string>
+}
+
+const SDK_TRANSPORT = { SQS_TRANSPORT: "sdk" }
+
+const contenders: ReadonlyArray<Contender> = [
   { name: "@bgcheck/queue-core", file: "queue-core.ts", concurrency },
+  { name: "@bgcheck/queue-core, sdk transport", file: "queue-core.ts", concurrency, env: SDK_TRANSPORT },
   { name: "sqs-consumer ×1 (batchSize 10)", file: "sqs-consumer.ts", concurrency: 10 },
   { name: `sqs-consumer ×${Math.round(concurrency / 10)} instances`, file: "sqs-consumer.ts", concurrency },
   { name: "squiss-ts", file: "squiss-ts.ts", concurrency }
@@ -49,7 +60,13 @@ const fill = async (queueUrl: string) => {
   }
 }
 
-const runContender = (file: string, queueUrl: string, contenderConcurrency: number, count = messages) =>
+const runContender = (
+  file: string,
+  queueUrl: string,
+  contenderConcurrency: number,
+  count = messages,
+  extraEnv: Record<string, string> = {}
+) =>
   new Promise<Report>((resolve, reject) => {
     const child = spawn(process.execPath, ["--conditions=@bgcheck/source", `src/${file}`], {
       cwd: new URL("..", import.meta.url).pathname,
@@ -59,7 +76,8 @@ const runContender = (file: string, queueUrl: string, contenderConcurrency: numb
         QUEUE_URL: queueUrl,
         MESSAGES: String(count),
         HANDLER_MS: String(handlerMs),
-        CONCURRENCY: String(contenderConcurrency)
+        CONCURRENCY: String(contenderConcurrency),
+        ...extraEnv
       },
       stdio: ["ignore", "pipe", "inherit"]
     })
@@ -86,7 +104,13 @@ for (const [index, contender] of (only === "send" ? [] : contenders).entries()) 
   const queue = server.createQueue({ name: `bench-${index}` })
   await fill(queue.url)
   server.resetRequestCounts()
-  const report = await runContender(`contenders/${contender.file}`, queue.url, contender.concurrency)
+  const report = await runContender(
+    `contenders/${contender.file}`,
+    queue.url,
+    contender.concurrency,
+    messages,
+    contender.env
+  )
   const counts = server.requestCounts()
   const requests = Object.values(counts).reduce((a, b) => a + b, 0)
   const left = server.inspect(queue.name)
@@ -106,8 +130,9 @@ console.log()
 console.table(rows)
 
 const sendMessages = Number(process.env.SEND_MESSAGES ?? "20000")
-const producers = [
+const producers: ReadonlyArray<Omit<Contender, "concurrency">> = [
   { name: "@bgcheck/queue-core sendAll (stream)", file: "queue-core-bulk.ts" },
+  { name: "@bgcheck/queue-core sendAll, sdk transport", file: "queue-core-bulk.ts", env: SDK_TRANSPORT },
   { name: "@bgcheck/queue-core send ×100 at once", file: "queue-core-send.ts" },
   { name: "sqs-producer send(array)", file: "sqs-producer.ts" }
 ]
@@ -116,7 +141,7 @@ const sendRows: Array<Record<string, string>> = []
 for (const [index, producer] of (only === "consume" ? [] : producers).entries()) {
   const queue = server.createQueue({ name: `bench-send-${index}` })
   server.resetRequestCounts()
-  const report = await runContender(`producers/${producer.file}`, queue.url, 0, sendMessages)
+  const report = await runContender(`producers/${producer.file}`, queue.url, 0, sendMessages, producer.env)
   const counts = server.requestCounts()
   const requests = Object.values(counts).reduce((a, b) => a + b, 0)
   sendRows.push({

@@ -19,7 +19,7 @@
  * @since 0.1.0
  */
 import type { SendMessageBatchRequestEntry, SendMessageBatchResultEntry } from "@aws-sdk/client-sqs"
-import { Context, Duration, Effect, Layer, type Schedule, Schema, type Stream } from "effect"
+import { Context, Duration, Effect, Exit, Layer, type Schedule, Schema, type Stream } from "effect"
 import * as EntryBatcher from "./internal/entryBatcher.ts"
 import { sendAll as sendAllOf } from "./internal/producer/bulk.ts"
 import {
@@ -204,9 +204,40 @@ export const make = (options: Options = {}) =>
       )
     })
 
+    /**
+     * A bulk send's batch: the trace context read once, each message checked by plain functions,
+     * the valid ones sent together; the outcome of each, in order.
+     */
+    const sendGroup =
+      <A>(queue: Queue, toOutgoing: (item: A) => OutgoingMessage | string) =>
+      (group: ReadonlyArray<A>): Effect.Effect<ReadonlyArray<Exit.Exit<Sent, ProducerError>>> =>
+        Effect.gen(function* () {
+          const traceparent = yield* TraceContext.current
+          const checked = group.map((item) =>
+            validate(TraceContext.injectWith(traceparent, toMessage(toOutgoing(item))), queue)
+          )
+          const valid = checked.filter(
+            (result): result is ValidatedMessage => !(result instanceof InvalidMessage)
+          )
+          const answers = yield* batcher.submitAll(
+            queue.url,
+            valid.map((message) => ({ entry: message.entry, size: message.size }))
+          )
+          let next = 0
+          return checked.map((result): Exit.Exit<Sent, ProducerError> => {
+            if (result instanceof InvalidMessage) return Exit.fail(result)
+            return Exit.mapBoth(answers[next++]!, {
+              onSuccess: (ok): Sent => ({ messageId: ok.MessageId ?? "", sequenceNumber: ok.SequenceNumber }),
+              onFailure: toSendFailed
+            })
+          })
+        }).pipe(
+          Effect.withSpan("Producer.sendBatch", { attributes: { queue: queue.name, messages: group.length } })
+        )
+
     const sendAll = <A, E, R>(queueRef: string, items: Stream.Stream<A, E, R>, bulk: BulkOptions<A>) =>
       Effect.flatMap(queues.resolve(queueRef), (queue) =>
-        sendAllOf(items, (item) => sendTo(queue, bulk.toMessage(item)), bulk)
+        sendAllOf(items, sendGroup(queue, bulk.toMessage), bulk)
       )
 
     const validateOne = (queueRef: string, message: OutgoingMessage | string) =>

@@ -50,14 +50,32 @@ export const parse = (value: string): Option.Option<Tracer.ExternalSpan> => {
  * @category constructors
  */
 export const inject = (message: OutgoingMessage): Effect.Effect<OutgoingMessage> =>
-  Effect.map(Effect.option(Effect.currentSpan), (span) => {
-    const attributes = message.attributes ?? {}
-    if (Option.isNone(span) || ATTRIBUTE in attributes || Object.keys(attributes).length >= 10) return message
-    return Option.match(format(span.value), {
-      onNone: () => message,
-      onSome: (traceparent) => ({ ...message, attributes: { ...attributes, [ATTRIBUTE]: traceparent } })
-    })
-  })
+  Effect.map(current, (traceparent) => injectWith(traceparent, message))
+
+/**
+ * The current span's `traceparent`, if there is a current span with W3C ids: read once for a
+ * whole batch of messages.
+ *
+ * @category constructors
+ */
+export const current: Effect.Effect<Option.Option<string>> = Effect.map(
+  Effect.option(Effect.currentSpan),
+  Option.flatMap(format)
+)
+
+/**
+ * Adds a `traceparent` (from `current`) to a message, when the message has no trace context yet
+ * and has room for one more attribute.
+ *
+ * @category constructors
+ */
+export const injectWith = (traceparent: Option.Option<string>, message: OutgoingMessage): OutgoingMessage => {
+  const attributes = message.attributes ?? {}
+  if (Option.isNone(traceparent) || ATTRIBUTE in attributes || Object.keys(attributes).length >= 10) {
+    return message
+  }
+  return { ...message, attributes: { ...attributes, [ATTRIBUTE]: traceparent.value } }
+}
 
 /**
  * The trace context a received message carries, if any.

@@ -75,6 +75,25 @@ layer(LocalSqsServices, { excludeTestServices: true })("Producer batching (local
     })
   )
 
+  it.effect(
+    "sends a stream batch by batch, retrying the entries SQS failed on its side, each message once",
+    () =>
+      Effect.gen(function* () {
+        const { server, name } = yield* freshQueue
+        server.injectFaults({ action: "SendMessageBatch", entryFailureRate: 0.3 })
+        const summary = yield* (yield* Producer.Producer)
+          .sendAll(name, Stream.range(1, 500), { toMessage: (n) => `message ${n}`, concurrency: 40 })
+          .pipe(Effect.ensuring(Effect.sync(() => server.clearFaults())))
+        assert.deepStrictEqual([summary.sent, summary.failed], [500, 0])
+        assert.isAbove(
+          server.requestCounts().SendMessageBatch ?? 0,
+          50,
+          "some entries needed another request"
+        )
+        assert.strictEqual(server.inspect(name)?.ready, 500, "no message lost or duplicated")
+      })
+  )
+
   it.effect("reports entries failed by the sender's fault with SQS's code, without retrying them", () =>
     Effect.gen(function* () {
       const { server, name } = yield* freshQueue
@@ -123,12 +142,16 @@ layer(LocalSqsServices, { excludeTestServices: true })("Producer batching (local
       assert.deepStrictEqual(summary.failures, [
         { item: 500, code: "InvalidMessage", message: "the body is empty" }
       ])
-      assert.deepStrictEqual(
-        yield* Ref.get(seen),
-        Array.from({ length: 1000 }, (_, i) => i + 1)
-      )
+      // Progress comes once per batch of up to 10, rising to the total.
+      const reports = yield* Ref.get(seen)
+      assert.strictEqual(reports.at(-1), 1000)
+      for (const [i, count] of reports.entries()) {
+        const step = count - (reports[i - 1] ?? 0)
+        assert.isTrue(step >= 1 && step <= 10, `step ${step} at report ${i}`)
+      }
       assert.strictEqual(server.inspect(name)?.ready, 999)
-      assert.isAtMost(server.requestCounts().SendMessageBatch ?? 0, 110)
+      // Gathered ten at a time: 100 requests (one batch has the invalid message's nine).
+      assert.isAtMost(server.requestCounts().SendMessageBatch ?? 0, 101)
     })
   )
 

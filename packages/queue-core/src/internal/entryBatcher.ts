@@ -63,6 +63,21 @@ export interface EntryBatcher<Entry, Ok, E> {
    * `size`: the bytes it counts towards the 1 MiB of a request (default 0: only the count matters).
    */
   readonly submit: (queueUrl: string, entry: Entry, size?: number) => Effect.Effect<Ok, EntryFailed | E>
+  /**
+   * Sends entries already gathered by the caller (a bulk send's batch) in as few requests as the
+   * limits allow, with no wait for others, under the same concurrency bound and entry retries;
+   * the outcome of each, in order.
+   */
+  readonly submitAll: (
+    queueUrl: string,
+    entries: ReadonlyArray<{ readonly entry: Entry; readonly size: number }>
+  ) => Effect.Effect<ReadonlyArray<Exit.Exit<Ok, EntryFailed | E>>>
+}
+
+/** An entry waiting for SQS's answer, and how to deliver it. */
+interface Slot<Entry, Ok, E> {
+  readonly entry: Entry
+  readonly complete: (exit: Exit.Exit<Ok, EntryFailed | E>) => void
 }
 
 /**
@@ -98,7 +113,7 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
       readonly size: number
     }
     const Submitted = Request.of<Submitted>()
-    type Pending = Request.Entry<Submitted>
+    type Pending = Slot<Entry, Ok, E>
     const requests = yield* Semaphore.make(options.concurrency)
 
     /** Sends one request's entries, answering each as SQS acts on it. */
@@ -107,7 +122,7 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
       const attempt = Effect.suspend(() =>
         options.send(
           queueUrl,
-          pending.map((entry, index) => ({ ...entry.request.entry, Id: String(index) }))
+          pending.map((slot, index) => ({ ...slot.entry, Id: String(index) }))
         )
       ).pipe(
         Effect.flatMap((response): Effect.Effect<void, RetryEntries> => {
@@ -116,7 +131,7 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
             const entry = pending[Number(ok.Id)]
             if (entry === undefined) continue
             answered.add(ok.Id!)
-            entry.completeUnsafe(Exit.succeed(ok))
+            entry.complete(Exit.succeed(ok))
           }
           const again: Array<Pending> = []
           let last = new EntryFailed({ code: "Unknown", reason: "", senderFault: false })
@@ -129,7 +144,7 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
               reason: failed.Message ?? "",
               senderFault: failed.SenderFault ?? false
             })
-            if (error.senderFault) entry.completeUnsafe(Exit.fail(error))
+            if (error.senderFault) entry.complete(Exit.fail(error))
             else {
               again.push(entry)
               last = error
@@ -157,7 +172,7 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
         Effect.catch((error) =>
           Effect.sync(() => {
             const failure = error instanceof RetryEntries ? error.last : error
-            for (const entry of pending) entry.completeUnsafe(Exit.fail(failure))
+            for (const entry of pending) entry.complete(Exit.fail(failure))
           })
         )
       )
@@ -174,20 +189,47 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
         return bytes < MAX_BYTES
       },
       runAll: (entries, key) =>
-        Effect.forEach(
-          chunk(entries.map((entry) => ({ entry, size: entry.request.size }))),
-          (batch) =>
-            requests.withPermits(1)(
-              sendRequest(
-                key as string,
-                batch.map((item) => item.entry)
-              )
-            ),
-          { concurrency: "unbounded", discard: true }
+        sendChunked(
+          key as string,
+          entries.map((pending) => ({
+            size: pending.request.size,
+            slot: { entry: pending.request.entry, complete: (exit) => pending.completeUnsafe(exit) }
+          }))
         )
     })
 
+    /** Sends slots in requests within the limits, each request holding one of the permits. */
+    const sendChunked = (
+      queueUrl: string,
+      items: ReadonlyArray<{ readonly size: number; readonly slot: Pending }>
+    ): Effect.Effect<void> =>
+      Effect.forEach(
+        chunk(items),
+        (batch) =>
+          requests.withPermits(1)(
+            sendRequest(
+              queueUrl,
+              batch.map((item) => item.slot)
+            )
+          ),
+        { concurrency: "unbounded", discard: true }
+      )
+
+    const submitAll = (
+      queueUrl: string,
+      entries: ReadonlyArray<{ readonly entry: Entry; readonly size: number }>
+    ): Effect.Effect<ReadonlyArray<Exit.Exit<Ok, EntryFailed | E>>> =>
+      Effect.suspend(() => {
+        const outcomes: Array<Exit.Exit<Ok, EntryFailed | E>> = []
+        const items = entries.map(({ entry, size }, index) => ({
+          size,
+          slot: { entry, complete: (exit: Exit.Exit<Ok, EntryFailed | E>) => void (outcomes[index] = exit) }
+        }))
+        return Effect.as(sendChunked(queueUrl, items), outcomes)
+      })
+
     return {
-      submit: (queueUrl, entry, size = 0) => Effect.request(Submitted({ queueUrl, entry, size }), resolver)
+      submit: (queueUrl, entry, size = 0) => Effect.request(Submitted({ queueUrl, entry, size }), resolver),
+      submitAll
     } satisfies EntryBatcher<Entry, Ok, E>
   })

@@ -1,8 +1,10 @@
 /**
- * A bulk send: a stream of any length sent with bounded concurrency and constant memory,
- * counting what was sent and what failed, keeping the first failures and reporting progress.
+ * A bulk send: a stream of any length sent with bounded concurrency and constant memory, a batch
+ * at a time, counting what was sent and what failed, keeping the first failures and reporting
+ * progress.
  */
 import { Clock, Effect, Exit, Stream } from "effect"
+import { MAX_ENTRIES as GROUP_SIZE } from "../entryBatcher.ts"
 import type { BulkFailure, BulkOptions, BulkSummary, ProducerError, Progress, Sent } from "./model.ts"
 
 /** A failure as a bulk send reports it: a code and a message. */
@@ -20,9 +22,17 @@ const describeFailure = (
   }
 }
 
+/** How long a batch waits for the stream to give it 10 messages before it goes out smaller. */
+const GATHER_WITHIN = "10 millis"
+
+/**
+ * Sends the stream batch by batch: items are gathered into groups of up to 10 (or what arrived
+ * within 10 ms) before any per-message work, and `sendGroup` answers a whole group at once, so
+ * the per-message cost is plain functions rather than effects.
+ */
 export const sendAll = <A, E, R>(
   items: Stream.Stream<A, E, R>,
-  send: (item: A) => Effect.Effect<Sent, ProducerError>,
+  sendGroup: (group: ReadonlyArray<A>) => Effect.Effect<ReadonlyArray<Exit.Exit<Sent, ProducerError>>>,
   options: BulkOptions<A>
 ): Effect.Effect<BulkSummary<A>, E, R> =>
   Effect.gen(function* () {
@@ -35,18 +45,23 @@ export const sendAll = <A, E, R>(
       const seconds = Math.max(now - started, 1) / 1000
       return { sent, failed, seconds, rate: sent / seconds }
     }
+    const groupsInFlight = Math.max(1, Math.ceil((options.concurrency ?? 40) / GROUP_SIZE))
     yield* items.pipe(
-      Stream.mapEffect((item) => Effect.map(Effect.exit(send(item)), (exit) => [item, exit] as const), {
-        concurrency: options.concurrency ?? 40
+      Stream.groupedWithin(GROUP_SIZE, GATHER_WITHIN),
+      Stream.mapEffect((group) => Effect.map(sendGroup(group), (exits) => [group, exits] as const), {
+        concurrency: groupsInFlight
       }),
-      Stream.runForEach(([item, exit]) =>
+      Stream.runForEach(([group, exits]) =>
         Effect.gen(function* () {
-          if (Exit.isSuccess(exit)) sent++
-          else {
+          for (const [index, exit] of exits.entries()) {
+            if (Exit.isSuccess(exit)) {
+              sent++
+              continue
+            }
             failed++
             if (failures.length < maxFailuresKept) {
               const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
-              failures.push({ item, ...describeFailure(error) })
+              failures.push({ item: group[index]!, ...describeFailure(error) })
             }
           }
           if (options.onProgress !== undefined)

@@ -105,7 +105,7 @@ export interface BulkOptions<A> {
   readonly toMessage: (item: A) => OutgoingMessage | string
   /** Messages in flight at once (default 40: four SendMessageBatch requests). */
   readonly concurrency?: number | undefined
-  /** Called as messages are sent or fail. */
+  /** Called as messages are sent or fail (once per batch of up to 10). */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
   /** How many failures to keep for the summary (default 100); all are counted. */
   readonly maxFailuresKept?: number | undefined
