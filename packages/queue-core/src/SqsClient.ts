@@ -166,7 +166,9 @@ const pollTimeout = (input: object, requestTimeout: Duration.Duration): Duration
  */
 const logRetries = (schedule: Schedule.Schedule<unknown, SqsError>): Schedule.Schedule<unknown, SqsError> =>
   Schedule.tap(schedule, ({ input: error, duration, attempt }) => {
-    const line = `SQS ${error.action}: ${error.message}; retry ${attempt} in ${Duration.format(duration)}`
+    // Whole milliseconds: a jittered delay would print its nanoseconds.
+    const delay = Duration.format(Duration.millis(Math.round(Duration.toMillis(duration))))
+    const line = `SQS ${error.action}: ${error.message}; retry ${attempt} in ${delay}`
     return error.reason._tag === "EndpointUnreachable" || error.reason._tag === "ConnectionLost"
       ? Effect.logWarning(line)
       : Effect.logDebug(line)

@@ -134,7 +134,8 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
             entry.complete(Exit.succeed(ok))
           }
           const again: Array<Pending> = []
-          let last = new EntryFailed({ code: "Unknown", reason: "", senderFault: false })
+          // Made only when an entry failed: an error captures a stack trace, costly per request.
+          let last: EntryFailed | undefined
           for (const failed of response.Failed ?? []) {
             const entry = pending[Number(failed.Id)]
             if (entry === undefined) continue
@@ -161,7 +162,9 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
             })
           }
           pending = again
-          return again.length === 0 ? Effect.void : Effect.fail(new RetryEntries({ last }))
+          return again.length === 0 || last === undefined
+            ? Effect.void
+            : Effect.fail(new RetryEntries({ last }))
         })
       )
       return attempt.pipe(
