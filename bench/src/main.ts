@@ -6,7 +6,10 @@
  *   the same concurrency. MESSAGES (default 4000), HANDLER_MS (50), CONCURRENCY (100).
  * - Producers send SEND_MESSAGES (default 20000) messages of about 200 bytes.
  *
- * BENCH=consume or BENCH=send runs only one of the two. LATENCY_MS (default 0) adds that much to
+ * - Steady load: STEADY_RATE (default 2000) messages a second for STEADY_SECONDS (10), handler
+ *   0 ms: requests per message and latency percentiles after 2 s of warm-up.
+ *
+ * BENCH=consume, BENCH=steady or BENCH=send runs only one part. LATENCY_MS (default 0) adds that much to
  * every request the local SQS answers, as a real SQS region's round trip would (about 20).
  */
 import { spawn } from "node:child_process"
@@ -100,7 +103,7 @@ console.log(
 )
 const only = process.env.BENCH // "consume" or "send" runs one half
 const rows: Array<Record<string, string>> = []
-for (const [index, contender] of (only === "send" ? [] : contenders).entries()) {
+for (const [index, contender] of (only === undefined || only === "consume" ? contenders : []).entries()) {
   const queue = server.createQueue({ name: `bench-${index}` })
   await fill(queue.url)
   server.resetRequestCounts()
@@ -129,6 +132,62 @@ for (const [index, contender] of (only === "send" ? [] : contenders).entries()) 
 console.log()
 console.table(rows)
 
+const steadyRate = Number(process.env.STEADY_RATE ?? "2000")
+const steadySeconds = Number(process.env.STEADY_SECONDS ?? "10")
+const STEADY_WARMUP_MS = 2_000
+const steadyRows: Array<Record<string, string>> = []
+if (only === undefined || only === "steady") {
+  console.log(
+    `\nSteady load: ${steadyRate} messages/s for ${steadySeconds} s, handler 0 ms, concurrency ${concurrency}; ` +
+      `latency from a message's enqueue to its handling, after ${STEADY_WARMUP_MS / 1000} s of warm-up\n`
+  )
+  const total = steadyRate * steadySeconds
+  for (const [index, contender] of contenders.entries()) {
+    const queue = server.createQueue({ name: `bench-steady-${index}` })
+    server.resetRequestCounts()
+    const startedAt = Date.now()
+    const running = runContender(`contenders/${contender.file}`, queue.url, contender.concurrency, total, {
+      ...contender.env,
+      HANDLER_MS: "0",
+      WARMUP_UNTIL: String(startedAt + STEADY_WARMUP_MS)
+    })
+    // Put messages on the queue at the rate, straight into the server (no producer in the way).
+    let enqueued = 0
+    while (enqueued < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - startedAt) / 1000) * steadyRate))
+      if (due > enqueued) {
+        const now = Date.now()
+        server.enqueue(
+          queue.name,
+          Array.from({ length: due - enqueued }, (_, i) =>
+            JSON.stringify({ job: enqueued + i, sentAt: now, payload: "x".repeat(150) })
+          )
+        )
+        enqueued = due
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    const report = await running
+    const counts = server.requestCounts()
+    const requests = Object.values(counts).reduce((a, b) => a + b, 0)
+    steadyRows.push({
+      consumer: contender.name,
+      "requests/message": (requests / total).toFixed(3),
+      "receives/message": ((counts.ReceiveMessage ?? 0) / total).toFixed(3),
+      "deletes/message": (((counts.DeleteMessage ?? 0) + (counts.DeleteMessageBatch ?? 0)) / total).toFixed(
+        3
+      ),
+      "p50 ms": String(report.latencyMs?.p50 ?? "-"),
+      "p95 ms": String(report.latencyMs?.p95 ?? "-"),
+      "p99 ms": String(report.latencyMs?.p99 ?? "-"),
+      "CPU ms/1k msgs": ((report.cpuMs / total) * 1000).toFixed(0)
+    })
+    console.log(`  ${contender.name}: done`)
+  }
+  console.log()
+  console.table(steadyRows)
+}
+
 const sendMessages = Number(process.env.SEND_MESSAGES ?? "20000")
 const producers: ReadonlyArray<Omit<Contender, "concurrency">> = [
   { name: "@bgcheck/queue-core sendAll (stream)", file: "queue-core-bulk.ts" },
@@ -138,7 +197,7 @@ const producers: ReadonlyArray<Omit<Contender, "concurrency">> = [
 ]
 console.log(`\nSending ${sendMessages} messages of about 200 bytes\n`)
 const sendRows: Array<Record<string, string>> = []
-for (const [index, producer] of (only === "consume" ? [] : producers).entries()) {
+for (const [index, producer] of (only === undefined || only === "send" ? producers : []).entries()) {
   const queue = server.createQueue({ name: `bench-send-${index}` })
   server.resetRequestCounts()
   const report = await runContender(`producers/${producer.file}`, queue.url, 0, sendMessages, producer.env)

@@ -8,7 +8,10 @@ const handled = counter(() => undefined)
 Effect.runFork(
   Consumer.run(
     settings.queueUrl,
-    () => Effect.sleep(`${settings.handlerMs} millis`).pipe(Effect.tap(() => Effect.sync(handled))),
+    (message) =>
+      Effect.sleep(`${settings.handlerMs} millis`).pipe(
+        Effect.tap(() => Effect.sync(() => handled(message.body)))
+      ),
     {
       maxInFlight: settings.concurrency
     }

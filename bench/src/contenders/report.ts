@@ -9,6 +9,11 @@ export interface Report {
   readonly cpuMs: number
   /** Peak resident memory of the contender's process, in MiB. */
   readonly maxRssMiB: number
+  /**
+   * Milliseconds from a message's `sentAt` (in its JSON body) to its handling, for messages sent
+   * after the warm-up (`WARMUP_UNTIL`); only in the steady scenario.
+   */
+  readonly latencyMs?: { readonly p50: number; readonly p95: number; readonly p99: number }
 }
 
 export const settings = {
@@ -16,18 +21,36 @@ export const settings = {
   queueUrl: process.env.QUEUE_URL ?? "",
   messages: Number(process.env.MESSAGES ?? "0"),
   handlerMs: Number(process.env.HANDLER_MS ?? "0"),
-  concurrency: Number(process.env.CONCURRENCY ?? "1")
+  concurrency: Number(process.env.CONCURRENCY ?? "1"),
+  /** Epoch ms; messages sent before it are not counted in latencies. */
+  warmupUntil: Number(process.env.WARMUP_UNTIL ?? "0")
+}
+
+const percentile = (sorted: ReadonlyArray<number>, p: number) =>
+  sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+
+/** The `sentAt` a steady-scenario body carries, if any. */
+const sentAtOf = (body: string | undefined): number | undefined => {
+  if (body === undefined || !body.includes("sentAt")) return undefined
+  const sentAt = (JSON.parse(body) as { sentAt?: number }).sentAt
+  return typeof sentAt === "number" ? sentAt : undefined
 }
 
 export const credentials = { accessKeyId: "local", secretAccessKey: "local" }
 
-/** Counts handled messages; prints the report and calls `stop` once all are handled. */
+/**
+ * Counts handled messages (and, given their bodies, their latencies); prints the report and calls
+ * `stop` once all are handled.
+ */
 export const counter = (stop: () => Promise<void> | void) => {
   let handled = 0
   let firstAt = 0
-  return () => {
+  const latencies: Array<number> = []
+  return (body?: string) => {
     if (handled === 0) firstAt = performance.now()
     handled++
+    const sentAt = sentAtOf(body)
+    if (sentAt !== undefined && sentAt >= settings.warmupUntil) latencies.push(Date.now() - sentAt)
     if (handled !== settings.messages) return
     const seconds = (performance.now() - firstAt) / 1000
     const cpu = process.cpuUsage()
@@ -35,7 +58,19 @@ export const counter = (stop: () => Promise<void> | void) => {
       handled,
       seconds,
       cpuMs: (cpu.user + cpu.system) / 1000,
-      maxRssMiB: process.resourceUsage().maxRSS / 1024
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      ...(latencies.length === 0
+        ? {}
+        : (() => {
+            const sorted = latencies.sort((a, b) => a - b)
+            return {
+              latencyMs: {
+                p50: percentile(sorted, 50),
+                p95: percentile(sorted, 95),
+                p99: percentile(sorted, 99)
+              }
+            }
+          })())
     }
     // Give the last deletes time to leave before stopping.
     setTimeout(() => {

@@ -20,7 +20,7 @@ for (let i = 0; i < instances; i++) {
     batchSize: 10,
     handleMessage: async (message) => {
       await sleep(settings.handlerMs)
-      handled()
+      handled(message.Body)
       return message
     }
   })

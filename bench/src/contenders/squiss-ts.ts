@@ -14,7 +14,7 @@ const handled = counter(() => squiss.stop().then(() => undefined))
 squiss.on("message", (message) => {
   sleep(settings.handlerMs).then(() => {
     message.del()
-    handled()
+    handled(message.body as string)
   })
 })
 squiss.on("error", (error) => console.error(error.message))
