@@ -13,6 +13,9 @@
  * every request the local SQS answers, as a real SQS region's round trip would (about 20).
  */
 import { spawn } from "node:child_process"
+import { rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs"
 import { start } from "@bgcheck/local-sqs"
 import type { Report } from "./contenders/report.ts"
@@ -135,6 +138,7 @@ console.table(rows)
 const steadyRate = Number(process.env.STEADY_RATE ?? "2000")
 const steadySeconds = Number(process.env.STEADY_SECONDS ?? "10")
 const STEADY_WARMUP_MS = 2_000
+const warmupFile = (index: number) => join(tmpdir(), `bench-steady-warmup-${process.pid}-${index}`)
 const steadyRows: Array<Record<string, string>> = []
 if (only === undefined || only === "steady") {
   console.log(
@@ -145,12 +149,16 @@ if (only === undefined || only === "steady") {
   for (const [index, contender] of contenders.entries()) {
     const queue = server.createQueue({ name: `bench-steady-${index}` })
     server.resetRequestCounts()
-    const startedAt = Date.now()
     const running = runContender(`contenders/${contender.file}`, queue.url, contender.concurrency, total, {
       ...contender.env,
       HANDLER_MS: "0",
-      WARMUP_UNTIL: String(startedAt + STEADY_WARMUP_MS)
+      // Read by the contender once it starts; set below, once it polls.
+      WARMUP_FILE: warmupFile(index)
     })
+    // The flow starts once the contender polls, so that its start-up is not counted as latency.
+    while ((server.requestCounts().ReceiveMessage ?? 0) === 0) await new Promise((r) => setTimeout(r, 5))
+    const startedAt = Date.now()
+    writeFileSync(warmupFile(index), String(startedAt + STEADY_WARMUP_MS))
     // Put messages on the queue at the rate, straight into the server (no producer in the way).
     let enqueued = 0
     while (enqueued < total) {
@@ -168,6 +176,7 @@ if (only === undefined || only === "steady") {
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     const report = await running
+    rmSync(warmupFile(index), { force: true })
     const counts = server.requestCounts()
     const requests = Object.values(counts).reduce((a, b) => a + b, 0)
     steadyRows.push({

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs"
 /**
  * What every contender reports when it has handled all the messages: one JSON line on stdout.
  */
@@ -22,8 +23,19 @@ export const settings = {
   messages: Number(process.env.MESSAGES ?? "0"),
   handlerMs: Number(process.env.HANDLER_MS ?? "0"),
   concurrency: Number(process.env.CONCURRENCY ?? "1"),
-  /** Epoch ms; messages sent before it are not counted in latencies. */
-  warmupUntil: Number(process.env.WARMUP_UNTIL ?? "0")
+  /** A file that will hold the epoch ms before which messages are not counted in latencies. */
+  warmupFile: process.env.WARMUP_FILE
+}
+
+/** The end of the warm-up, once the harness has written it (it starts the flow after our first poll). */
+let warmupUntil: number | undefined
+const warmupEnd = (): number => {
+  if (warmupUntil !== undefined || settings.warmupFile === undefined) return warmupUntil ?? 0
+  const written = existsSync(settings.warmupFile)
+    ? Number(readFileSync(settings.warmupFile, "utf8"))
+    : Number.NaN
+  if (Number.isFinite(written)) warmupUntil = written
+  return warmupUntil ?? Number.POSITIVE_INFINITY
 }
 
 const percentile = (sorted: ReadonlyArray<number>, p: number) =>
@@ -50,7 +62,7 @@ export const counter = (stop: () => Promise<void> | void) => {
     if (handled === 0) firstAt = performance.now()
     handled++
     const sentAt = sentAtOf(body)
-    if (sentAt !== undefined && sentAt >= settings.warmupUntil) latencies.push(Date.now() - sentAt)
+    if (sentAt !== undefined && sentAt >= warmupEnd()) latencies.push(Date.now() - sentAt)
     if (handled !== settings.messages) return
     const seconds = (performance.now() - firstAt) / 1000
     const cpu = process.cpuUsage()

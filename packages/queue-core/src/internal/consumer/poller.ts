@@ -3,8 +3,9 @@
  * dispatch.
  *
  * - One poller always runs; more (up to one per `maxMessages` of room, at most 16) join only
- *   while the queue has a backlog (the last receive came back full), so an idle consumer keeps a
- *   single long poll open.
+ *   while the queue has a backlog: each receive that came back full lets one more receive go
+ *   out, so an idle consumer keeps a single long poll open and a steady flow that one poller
+ *   keeps up with gets no extra, half-empty receives.
  * - A receive asks for as many messages as there is room for, up to `maxMessages`; room it did
  *   not use is given back at once.
  * - A poll in flight is never aborted (an aborted long poll can swallow a message for a whole
@@ -12,11 +13,14 @@
  * - A failed receive is logged and retried under `receiveRetrySchedule`, for as long as the
  *   consumer runs; it is the only retry of receives (the client does not retry them), and its
  *   waits can be interrupted.
+ * - After a receive that was neither empty nor full, a poller pauses for `partialReceivePause`
+ *   (default 10 ms), so that under a steady flow each receive takes a full batch: one request
+ *   for 10 messages rather than for two.
  * - With short polls (`waitTime` 0), a poller pauses after each empty receive, longer as they
  *   follow each other (`emptyReceiveBackoff`): an idle queue would otherwise be asked hundreds of
  *   times a second, each receive billed.
  */
-import { Clock, Duration, Effect, type Fiber, Latch, Metric, type Scope } from "effect"
+import { Clock, Duration, Effect, type Fiber, Metric, type Scope, Queue as Tokens } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
 import type { Queue } from "../../Queues.ts"
 import type { SqsClient } from "../../SqsClient.ts"
@@ -59,7 +63,9 @@ export const start = <R>({
 }: Dependencies<R>): Effect.Effect<ReadonlyArray<Fiber.Fiber<never, SqsError>>, never, Scope.Scope | R> =>
   Effect.gen(function* () {
     const visibilityMillis = Duration.toMillis(settings.visibility ?? queue.visibilityTimeout)
-    const backlog = yield* Latch.make(false)
+    // One token per full receive (at most one per extra poller): an extra receive goes out only
+    // when a full one suggests there is more waiting.
+    const fullReceives = yield* Tokens.dropping<void>(MAX_POLLERS)
 
     const receive = (count: number) =>
       sqs.receiveMessage({
@@ -81,7 +87,7 @@ export const start = <R>({
         const output = yield* receive(count).pipe(Effect.onError(() => inFlight.giveBack(count)))
         const messages = (output.Messages ?? []).map((message) => toReceived(message, queue))
         yield* inFlight.giveBack(count - messages.length)
-        yield* messages.length === count ? backlog.open : backlog.close
+        if (messages.length === count) yield* Tokens.offer(fullReceives, undefined)
         if (messages.length === 0) {
           yield* Metric.update(metrics.emptyReceives, 1)
           return 0
@@ -109,13 +115,21 @@ export const start = <R>({
             Effect.sleep
           )
 
+    // A receive that came back with some messages but not a full batch means they arrive about
+    // as fast as they are received: a short pause lets the next receive take a full batch
+    // instead of one or two, for a few milliseconds of latency.
+    const partialPause = Duration.isZero(settings.partialReceivePause)
+      ? Effect.void
+      : Effect.sleep(settings.partialReceivePause)
+
     const poller = (first: boolean) =>
       Effect.suspend(() => {
         let emptyInARow = 0
-        const once = first ? pollWithBackoff : Effect.andThen(backlog.await, pollWithBackoff)
+        const once = first ? pollWithBackoff : Effect.andThen(Tokens.take(fullReceives), pollWithBackoff)
         return Effect.forever(
           Effect.flatMap(once, (received) => {
             emptyInARow = received === 0 ? emptyInARow + 1 : 0
+            if (received > 0 && received < settings.maxMessages) return partialPause
             return pauseAfter(emptyInARow)
           })
         )

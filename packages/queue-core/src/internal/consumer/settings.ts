@@ -25,6 +25,7 @@ export interface Settings {
   readonly settlementConcurrency: number
   readonly receiveRetrySchedule: Schedule.Schedule<unknown, SqsError>
   readonly emptyReceiveBackoff: Schedule.Schedule<unknown, unknown>
+  readonly partialReceivePause: Duration.Duration
   readonly retryDelay: Schedule.Schedule<unknown, ReceivedMessage>
 }
 
@@ -89,10 +90,12 @@ export const settings = Effect.fnUntraced(function* (options: Options) {
     shutdownTimeout:
       (yield* durationOption("shutdownTimeout", options.shutdownTimeout)) ?? Duration.seconds(10),
     deleteFlushDelay:
-      (yield* durationOption("deleteFlushDelay", options.deleteFlushDelay)) ?? Duration.millis(20),
+      (yield* durationOption("deleteFlushDelay", options.deleteFlushDelay)) ?? Duration.millis(10),
     settlementConcurrency,
     receiveRetrySchedule: options.receiveRetrySchedule ?? defaultReceiveRetrySchedule,
     emptyReceiveBackoff: options.emptyReceiveBackoff ?? Schedules.emptyReceiveBackoff,
+    partialReceivePause:
+      (yield* durationOption("partialReceivePause", options.partialReceivePause)) ?? Duration.millis(10),
     retryDelay: options.retryDelay ?? defaultRetryDelay
   } satisfies Settings
 })
