@@ -57,7 +57,7 @@ layer(LocalSqsServices)("Queues (local SQS over HTTP)", (it) => {
       assert.strictEqual(
         error.message,
         `queue ARN arn:aws:sqs:eu-west-1:000000000000:${name} is in eu-west-1, but requests go to ` +
-          `${server.endpoint} (region us-east-1): set --region eu-west-1 (or AWS_REGION)`
+          `${(yield* SqsClient.SqsClient).settings.location} (region us-east-1): set --region eu-west-1 (or AWS_REGION)`
       )
       assert.deepStrictEqual(server.requestCounts(), {}, "nothing was sent")
     })
@@ -65,13 +65,13 @@ layer(LocalSqsServices)("Queues (local SQS over HTTP)", (it) => {
 
   it.effect("fails with QueueNotFound naming the queue and the endpoint it looked at", () =>
     Effect.gen(function* () {
-      const server = yield* LocalSqs
+      const { location } = (yield* SqsClient.SqsClient).settings
       const queues = yield* Queues.Queues
       const error = yield* Effect.flip(queues.resolve("NoSuchQueue"))
       assert.strictEqual(error._tag, "SqsError")
       if (error._tag !== "SqsError") return
       assert.strictEqual(error.reason._tag, "QueueNotFound")
-      assert.strictEqual(error.message, `queue "NoSuchQueue" does not exist at ${server.endpoint}`)
+      assert.strictEqual(error.message, `queue "NoSuchQueue" does not exist at ${location}`)
     })
   )
 

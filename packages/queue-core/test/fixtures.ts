@@ -3,7 +3,10 @@
  */
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { Context, Deferred, Effect, Layer, Logger, Metric, Ref, References, Schedule } from "effect"
-import { Producer, QueueServices, SqsMetrics } from "../src/index.ts"
+import { Producer, QueueServices, SqsConfig, SqsMetrics } from "../src/index.ts"
+import { startVerifier } from "./lean/sigv4Verifier.ts"
+
+const REGION = SqsConfig.LOCAL_REGION
 
 export class LocalSqs extends Context.Service<LocalSqs, LocalSqsServer>()("test/LocalSqs") {
   /** A local SQS adding `latencyMs` to every request (a real SQS region's round trip is about 20). */
@@ -27,13 +30,27 @@ export const noRetry = Schedule.recurs(0)
 /** Tests log only warnings and errors. */
 const quietLogs = Layer.succeed(References.MinimumLogLevel, "Warn")
 
-/** The client, queues and producer against a fresh local SQS adding `latencyMs`, plus the server handle. */
+/**
+ * The client, queues and producer against a fresh local SQS adding `latencyMs`, plus the server
+ * handle. Requests go through a SigV4 verifier (`lean/sigv4Verifier.ts`): every request these
+ * tests make, lean or SDK, is signed as `aws4` would sign it, or is refused with a 403.
+ */
 export const localSqsServicesAt = (latencyMs: number) =>
   Layer.unwrap(
-    Effect.map(LocalSqs, (server) =>
-      QueueServices.layer({ endpoint: server.endpoint, retrySchedule: noRetry })
-    )
+    Effect.gen(function* () {
+      const server = yield* LocalSqs
+      const verifier = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startVerifier({ upstream: server.endpoint, credentials: PLACEHOLDER_CREDENTIALS, region: REGION })
+        ),
+        (verifier) => Effect.promise(() => verifier.stop())
+      )
+      return QueueServices.layer({ endpoint: verifier.endpoint, retrySchedule: noRetry })
+    })
   ).pipe(Layer.provideMerge(LocalSqs.layerAt(latencyMs)), Layer.provideMerge(quietLogs))
+
+/** What SqsClient signs with on loopback endpoints. */
+const PLACEHOLDER_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" }
 
 /** The client, queues and producer against a fresh local SQS, plus the server handle. */
 export const LocalSqsServices = localSqsServicesAt(0)
