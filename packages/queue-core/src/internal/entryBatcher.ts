@@ -226,7 +226,12 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
         const outcomes: Array<Exit.Exit<Ok, EntryFailed | E>> = []
         const items = entries.map(({ entry, size }, index) => ({
           size,
-          slot: { entry, complete: (exit: Exit.Exit<Ok, EntryFailed | E>) => void (outcomes[index] = exit) }
+          slot: {
+            entry,
+            complete: (exit: Exit.Exit<Ok, EntryFailed | E>) => {
+              outcomes[index] = exit
+            }
+          }
         }))
         return Effect.as(sendChunked(queueUrl, items), outcomes)
       })
