@@ -226,3 +226,13 @@ console.log()
 console.table(sendRows)
 sqs.destroy()
 await server.stop()
+
+// A contender that left messages behind, or a producer that did not store them all, failed.
+const incomplete = [
+  ...rows.filter((row) => row["left in queue"] !== "0").map((row) => row.consumer),
+  ...sendRows.filter((row) => row["in queue"] !== String(sendMessages)).map((row) => row.producer)
+]
+if (incomplete.length > 0) {
+  console.error(`incomplete: ${incomplete.join(", ")}`)
+  process.exitCode = 1
+}
