@@ -9,7 +9,9 @@
  * - Steady load: STEADY_RATE (default 2000) messages a second for STEADY_SECONDS (10), handler
  *   0 ms: requests per message and latency percentiles after 2 s of warm-up.
  *
- * BENCH=consume, BENCH=steady or BENCH=send runs only one part. LATENCY_MS (default 0) adds that much to
+ * - Idle: requests a minute of each consumer on an empty queue for IDLE_SECONDS (60).
+ *
+ * BENCH=consume, BENCH=steady, BENCH=idle or BENCH=send runs only one part. LATENCY_MS (default 0) adds that much to
  * every request the local SQS answers, as a real SQS region's round trip would (about 20).
  */
 import { spawn } from "node:child_process"
@@ -195,6 +197,46 @@ if (only === undefined || only === "steady") {
   }
   console.log()
   console.table(steadyRows)
+}
+
+const idleSeconds = Number(process.env.IDLE_SECONDS ?? "60")
+const idleRows: Array<Record<string, string>> = []
+if (only === undefined || only === "idle") {
+  console.log(`\nIdle: an empty queue for ${idleSeconds} s, each consumer at its default wait\n`)
+  for (const [index, contender] of contenders.entries()) {
+    const queue = server.createQueue({ name: `bench-idle-${index}` })
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@bgcheck/source", `src/contenders/${contender.file}`],
+      {
+        cwd: new URL("..", import.meta.url).pathname,
+        env: {
+          PATH: process.env.PATH ?? "",
+          ENDPOINT: server.endpoint,
+          QUEUE_URL: queue.url,
+          MESSAGES: "1000000",
+          HANDLER_MS: "0",
+          CONCURRENCY: String(contender.concurrency),
+          ...contender.env
+        },
+        stdio: ["ignore", "ignore", "inherit"]
+      }
+    )
+    // Counted from its first receive, so that start-up does not matter.
+    while ((server.requestCounts().ReceiveMessage ?? 0) === 0) await new Promise((r) => setTimeout(r, 5))
+    server.resetRequestCounts()
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000))
+    const receives = server.requestCounts().ReceiveMessage ?? 0
+    child.kill("SIGKILL")
+    await new Promise((resolve) => child.once("close", resolve))
+    idleRows.push({
+      consumer: contender.name,
+      "receives per minute": ((receives / idleSeconds) * 60).toFixed(1)
+    })
+    console.log(`  ${contender.name}: done`)
+  }
+  console.log()
+  console.table(idleRows)
 }
 
 const sendMessages = Number(process.env.SEND_MESSAGES ?? "20000")

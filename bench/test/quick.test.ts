@@ -15,7 +15,8 @@ const QUICK = {
   HANDLER_MS: "5",
   STEADY_RATE: "100",
   STEADY_SECONDS: "1",
-  SEND_MESSAGES: "100"
+  SEND_MESSAGES: "100",
+  IDLE_SECONDS: "1"
 }
 
 it("runs every part with every contender and leaves nothing behind", async () => {
