@@ -12,9 +12,12 @@ interface Results {
 }
 
 const root = join(import.meta.dirname, "..")
-const files = ["packages", "apps"].flatMap((dir) =>
-  readdirSync(join(root, dir)).map((name) => join(root, dir, name, ".vitest", "results.json"))
-)
+const files = [
+  ...["packages", "apps"].flatMap((dir) =>
+    readdirSync(join(root, dir)).map((name) => join(root, dir, name, ".vitest", "results.json"))
+  ),
+  join(root, "bench", ".vitest", "results.json")
+]
 const results = files.filter(existsSync).map((file) => JSON.parse(readFileSync(file, "utf8")) as Results)
 const sum = (key: keyof Results) => results.reduce((total, result) => total + result[key], 0)
 
