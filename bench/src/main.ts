@@ -68,31 +68,32 @@ const fill = async (queueUrl: string) => {
   }
 }
 
-const runContender = (
+/** Starts a contender on its own process; `report` settles when it exits. */
+const spawnContender = (
   file: string,
   queueUrl: string,
   contenderConcurrency: number,
   count = messages,
   extraEnv: Record<string, string> = {}
-) =>
-  new Promise<Report>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@bgcheck/source", `src/${file}`], {
-      cwd: new URL("..", import.meta.url).pathname,
-      env: {
-        PATH: process.env.PATH ?? "",
-        ENDPOINT: server.endpoint,
-        QUEUE_URL: queueUrl,
-        MESSAGES: String(count),
-        HANDLER_MS: String(handlerMs),
-        CONCURRENCY: String(contenderConcurrency),
-        ...extraEnv
-      },
-      stdio: ["ignore", "pipe", "inherit"]
-    })
-    let output = ""
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString()
-    })
+) => {
+  const child = spawn(process.execPath, ["--conditions=@bgcheck/source", `src/${file}`], {
+    cwd: new URL("..", import.meta.url).pathname,
+    env: {
+      PATH: process.env.PATH ?? "",
+      ENDPOINT: server.endpoint,
+      QUEUE_URL: queueUrl,
+      MESSAGES: String(count),
+      HANDLER_MS: String(handlerMs),
+      CONCURRENCY: String(contenderConcurrency),
+      ...extraEnv
+    },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  let output = ""
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString()
+  })
+  const report = new Promise<Report>((resolve, reject) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), 300_000)
     child.once("close", (code) => {
       clearTimeout(timer)
@@ -101,6 +102,11 @@ const runContender = (
       else reject(new Error(`${file} exited with ${code}: ${output}`))
     })
   })
+  return { child, report }
+}
+
+/** Runs a contender until it has handled (or sent) `count` messages, and returns its report. */
+const runContender = (...args: Parameters<typeof spawnContender>) => spawnContender(...args).report
 
 console.log(
   `Draining ${messages} messages, handler ${handlerMs} ms, concurrency ${concurrency}, local SQS at ${server.endpoint}` +
@@ -205,30 +211,25 @@ if (only === undefined || only === "idle") {
   console.log(`\nIdle: an empty queue for ${idleSeconds} s, each consumer at its default wait\n`)
   for (const [index, contender] of contenders.entries()) {
     const queue = server.createQueue({ name: `bench-idle-${index}` })
-    const child = spawn(
-      process.execPath,
-      ["--conditions=@bgcheck/source", `src/contenders/${contender.file}`],
+    // It never reaches its count: stopped below once measured.
+    const { child, report } = spawnContender(
+      `contenders/${contender.file}`,
+      queue.url,
+      contender.concurrency,
+      1_000_000,
       {
-        cwd: new URL("..", import.meta.url).pathname,
-        env: {
-          PATH: process.env.PATH ?? "",
-          ENDPOINT: server.endpoint,
-          QUEUE_URL: queue.url,
-          MESSAGES: "1000000",
-          HANDLER_MS: "0",
-          CONCURRENCY: String(contender.concurrency),
-          ...contender.env
-        },
-        stdio: ["ignore", "ignore", "inherit"]
+        ...contender.env,
+        HANDLER_MS: "0"
       }
     )
+    const stopped = report.catch(() => undefined)
     // Counted from its first receive, so that start-up does not matter.
     while ((server.requestCounts().ReceiveMessage ?? 0) === 0) await new Promise((r) => setTimeout(r, 5))
     server.resetRequestCounts()
     await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000))
     const receives = server.requestCounts().ReceiveMessage ?? 0
     child.kill("SIGKILL")
-    await new Promise((resolve) => child.once("close", resolve))
+    await stopped
     idleRows.push({
       consumer: contender.name,
       "receives per minute": ((receives / idleSeconds) * 60).toFixed(1)

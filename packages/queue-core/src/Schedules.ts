@@ -4,7 +4,11 @@
  *
  * @since 0.2.0
  */
-import { Schedule } from "effect"
+import { type Duration, Schedule } from "effect"
+
+/** Doubling from `first`, never longer than `longest`, jittered. */
+const doublingUpTo = (first: Duration.Input, longest: Duration.Input): Schedule.Schedule<unknown, unknown> =>
+  Schedule.min([Schedule.exponential(first), Schedule.spaced(longest)]).pipe(Schedule.jittered)
 
 /**
  * A whole SQS request that failed transiently (unreachable endpoint, throttling, 5xx): again after
@@ -35,10 +39,7 @@ export const entryRetry: Schedule.Schedule<unknown, unknown> = Schedule.exponent
  *
  * @category schedules
  */
-export const receiveRetry: Schedule.Schedule<unknown, unknown> = Schedule.min([
-  Schedule.exponential("200 millis"),
-  Schedule.spaced("20 seconds")
-]).pipe(Schedule.jittered)
+export const receiveRetry: Schedule.Schedule<unknown, unknown> = doublingUpTo("200 millis", "20 seconds")
 
 /**
  * When a message whose handler failed comes back, by its receive count: 1 s, 2 s, 4 s, ...
@@ -46,10 +47,7 @@ export const receiveRetry: Schedule.Schedule<unknown, unknown> = Schedule.min([
  *
  * @category schedules
  */
-export const messageRetryDelay: Schedule.Schedule<unknown, unknown> = Schedule.min([
-  Schedule.exponential("1 second"),
-  Schedule.spaced("15 minutes")
-]).pipe(Schedule.jittered)
+export const messageRetryDelay: Schedule.Schedule<unknown, unknown> = doublingUpTo("1 second", "15 minutes")
 
 /**
  * A send refused before it reached SQS (connection refused, host not found): it surely was not
@@ -59,10 +57,9 @@ export const messageRetryDelay: Schedule.Schedule<unknown, unknown> = Schedule.m
  *
  * @category schedules
  */
-export const reconnect: Schedule.Schedule<unknown, unknown> = Schedule.min([
-  Schedule.exponential("200 millis"),
-  Schedule.spaced("2 seconds")
-]).pipe(Schedule.jittered, Schedule.upTo({ duration: "30 seconds" }))
+export const reconnect: Schedule.Schedule<unknown, unknown> = doublingUpTo("200 millis", "2 seconds").pipe(
+  Schedule.upTo({ duration: "30 seconds" })
+)
 
 /**
  * Between receives that came back empty without waiting (`waitTime` 0, a short poll): from 50 ms
@@ -71,7 +68,4 @@ export const reconnect: Schedule.Schedule<unknown, unknown> = Schedule.min([
  *
  * @category schedules
  */
-export const emptyReceiveBackoff: Schedule.Schedule<unknown, unknown> = Schedule.min([
-  Schedule.exponential("50 millis"),
-  Schedule.spaced("1 second")
-]).pipe(Schedule.jittered)
+export const emptyReceiveBackoff: Schedule.Schedule<unknown, unknown> = doublingUpTo("50 millis", "1 second")
