@@ -440,7 +440,14 @@ afterAll(async () => {
 
 const EMPTY = { ready: 0, delayed: 0, inFlight: 0 }
 
-/** Runs a row's app to its end (killed after `timeoutMs`). */
+/**
+ * How long a row's process may take before it is killed. A row ends in well under a second alone,
+ * but the first rows start with the whole suite, type checks included, on two cores: there they
+ * took up to 13 s, and a CI run killed two at the old 15 s.
+ */
+const ROW_DEADLINE_MS = 60_000
+
+/** Runs a row's app to its end (killed after `ROW_DEADLINE_MS`). */
 const run = async (row: Row, index: number) => {
   const queue = `row-${index}`
   server.createQueue({ name: queue })
@@ -459,7 +466,7 @@ const run = async (row: Row, index: number) => {
   // The app may exit before it reads its stdin.
   app.child.stdin.on("error", () => undefined)
   app.child.stdin.end(row.stdin ?? "")
-  const timer = setTimeout(() => app.child.kill("SIGKILL"), 15_000)
+  const timer = setTimeout(() => app.child.kill("SIGKILL"), ROW_DEADLINE_MS)
   const code = await app.exited.finally(() => clearTimeout(timer))
   return { code, stdout: app.stdout, stderr: app.stderr, queue }
 }
@@ -489,6 +496,7 @@ describe.concurrent("bad input, one line and nothing sent", () => {
       expect(result.code, context).toBe(row.code)
       expect(result.stdout.filter((line) => line.trim() !== "")).toEqual([])
       expect(server.inspect(result.queue)).toEqual(EMPTY)
-    }
+    },
+    ROW_DEADLINE_MS + 10_000
   )
 })

@@ -95,7 +95,9 @@ describe("messages from flags", () => {
   })
 })
 
-describe("the sender, as a process", () => {
+// Each test starts the app as a process (two for the local SQS check): on a CI machine busy with
+// the whole suite, a start can take several seconds.
+describe("the sender, as a process", { timeout: 60_000 }, () => {
   let server: LocalSqsServer
   let env: Record<string, string>
   beforeAll(async () => {

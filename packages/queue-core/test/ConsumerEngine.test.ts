@@ -37,7 +37,9 @@ for (const latencyMs of LATENCIES) {
   layer(localSqsServicesAt(latencyMs), { excludeTestServices: true })(
     `Consumer engine (local SQS over HTTP, ${latencyMs} ms)`,
     (it) => {
-      it.effect("overlaps receives when there is room for more than 10 messages", () =>
+      // The handlers outlast many receives, so the peak shows how far past one receive's 10 messages
+      // the engine fills its room, however slow a loaded machine makes each receive.
+      it.effect("fills its room well past the 10 messages of one receive", () =>
         Effect.gen(function* () {
           const { name } = yield* queueWith(200)
           const probe = yield* concurrencyProbe
@@ -46,7 +48,7 @@ for (const latencyMs of LATENCIES) {
             Consumer.run(
               name,
               (message) =>
-                probe.around(Effect.sleep("100 millis")).pipe(Effect.andThen(record(message.body))),
+                probe.around(Effect.sleep("400 millis")).pipe(Effect.andThen(record(message.body))),
               {
                 waitTime: "1 second",
                 maxInFlight: 50
@@ -55,7 +57,7 @@ for (const latencyMs of LATENCIES) {
           )
           yield* Deferred.await(done)
           yield* Fiber.interrupt(consumer)
-          assert.isAtLeast(probe.peak(), 30, `peak concurrency was ${probe.peak()}`)
+          assert.isAtLeast(probe.peak(), 40, `peak concurrency was ${probe.peak()}`)
         })
       )
 
