@@ -1,28 +1,25 @@
 /**
  * The benchmark in quick mode (tiny counts, one run, no verdict), so that the harness never rots:
- * every contender starts, drains, takes a steady flow and sends against the local SQS, and
- * leaves nothing behind. Speed is never asserted here; `./dev bench` measures it.
+ * every scenario runs with every contender against the local SQS process, each contender settles
+ * every message without duplicates, and the JSON, Markdown and chart are written. Speed is never
+ * asserted here; `./dev bench` measures it.
  */
 import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { expect, it } from "vitest"
+import { afterAll, expect, it } from "vitest"
+import type { Results } from "../src/results.ts"
 
 const benchDir = fileURLToPath(new URL("..", import.meta.url))
+const resultsDir = mkdtempSync(join(tmpdir(), "bench-quick-"))
+afterAll(() => rmSync(resultsDir, { recursive: true, force: true }))
 
-const QUICK = {
-  MESSAGES: "40",
-  CONCURRENCY: "20",
-  HANDLER_MS: "5",
-  STEADY_RATE: "100",
-  STEADY_SECONDS: "1",
-  SEND_MESSAGES: "100",
-  IDLE_SECONDS: "1"
-}
-
-it("runs every part with every contender and leaves nothing behind", async () => {
+it("runs every scenario with every contender, settles every message once, and writes the results", async () => {
   const child = spawn(process.execPath, ["--conditions=@bgcheck/source", "src/main.ts"], {
     cwd: benchDir,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...QUICK }
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", QUICK: "1", RESULTS_DIR: resultsDir }
   })
   let output = ""
   child.stdout.on("data", (chunk: Buffer) => {
@@ -33,14 +30,31 @@ it("runs every part with every contender and leaves nothing behind", async () =>
   })
   const code = await new Promise<number | null>((resolve) => child.once("close", resolve))
   expect(code, output).toBe(0)
-  for (const part of [
-    "Draining 40 messages",
-    "Steady load: 100 messages/s for 1 s",
-    "Sending 100 messages"
-  ]) {
-    expect(output).toContain(part)
+
+  const results = JSON.parse(readFileSync(join(resultsDir, "results.json"), "utf8")) as Results
+  expect(results.scenarios.map((s) => s.id)).toEqual([
+    "drain",
+    "drain-20ms",
+    "steady",
+    "handler-50ms",
+    "slow-messages",
+    "send",
+    "send-20ms",
+    "memory"
+  ])
+  for (const scenario of results.scenarios) {
+    for (const contender of scenario.contenders) {
+      const context = `${scenario.id}: ${contender.name}`
+      expect(contender.runs, context).toHaveLength(1)
+      expect(contender.runs[0]!.settled, context).toBe(scenario.count)
+      expect(contender.runs[0]!.capped, context).toBe(false)
+      expect(contender.duplicates, context).toBe(0)
+      expect(contender.runs[0]!.requestsPerMessage, context).toBeGreaterThan(0)
+    }
   }
-  for (const contender of ["@bgcheck/queue-core", "sqs-consumer", "squiss-ts", "sqs-producer"]) {
-    expect(output).toContain(contender)
-  }
-}, 180_000)
+  const steady = results.scenarios.find((s) => s.id === "steady")!
+  for (const contender of steady.contenders) expect(contender.p99, contender.name).toBeDefined()
+  expect(results.idle.map((i) => i.name)).toContain("queue-core")
+  expect(readFileSync(join(resultsDir, "results.md"), "utf8")).toContain("| **queue-core** |")
+  expect(readFileSync(join(resultsDir, "chart.svg"), "utf8")).toMatch(/^<svg[\s\S]*queue-core[\s\S]*<\/svg>$/)
+}, 240_000)

@@ -1,15 +1,18 @@
-/** @bgcheck/queue-core's Producer.sendAll: a stream, 40 messages in flight (4 batch requests). */
+/** @bgcheck/queue-core's `Producer.sendAll`: a stream of MESSAGES, CONCURRENCY messages in flight. */
 import { Producer, QueueServices } from "@bgcheck/queue-core"
 import { Effect, Stream } from "effect"
-import { body, report, settings } from "./report.ts"
+import { keepAlive, messageBody, reportSent, settings } from "../contender.ts"
 
-const startedAt = performance.now()
-const summary = await Effect.runPromise(
+let sent = 0
+reportSent(() => sent)
+Effect.runPromise(
   Effect.flatMap(Producer.Producer, (producer) =>
-    producer.sendAll(settings.queueUrl, Stream.range(1, settings.messages), {
-      toMessage: body,
-      concurrency: 40
+    producer.sendAll(settings.queueUrl, Stream.range(0, settings.messages - 1), {
+      toMessage: messageBody,
+      concurrency: settings.concurrency
     })
   ).pipe(Effect.provide(QueueServices.layer({ endpoint: settings.endpoint })))
-)
-report(summary.sent, startedAt)
+).then((summary) => {
+  sent = summary.sent
+  keepAlive()
+})

@@ -1,16 +1,17 @@
-/** @bgcheck/queue-core's Producer.send called for each message, 100 at a time: batched automatically. */
+/** @bgcheck/queue-core's `Producer.send` called once a message, CONCURRENCY callers at once: batched automatically. */
 import { Producer, QueueServices } from "@bgcheck/queue-core"
 import { Effect } from "effect"
-import { body, report, settings } from "./report.ts"
+import { keepAlive, messageBody, reportSent, settings } from "../contender.ts"
 
-const startedAt = performance.now()
-const sent = await Effect.runPromise(
+let sent = 0
+reportSent(() => sent)
+Effect.runPromise(
   Effect.flatMap(Producer.Producer, (producer) =>
     Effect.forEach(
-      Array.from({ length: settings.messages }, (_, i) => i + 1),
-      (i) => producer.send(settings.queueUrl, body(i)),
-      { concurrency: 100, discard: true }
+      Array.from({ length: settings.messages }, (_, i) => i),
+      (i) =>
+        producer.send(settings.queueUrl, messageBody(i)).pipe(Effect.tap(() => Effect.sync(() => sent++))),
+      { concurrency: settings.concurrency, discard: true }
     )
-  ).pipe(Effect.as(settings.messages), Effect.provide(QueueServices.layer({ endpoint: settings.endpoint })))
-)
-report(sent, startedAt)
+  ).pipe(Effect.provide(QueueServices.layer({ endpoint: settings.endpoint })))
+).then(keepAlive)

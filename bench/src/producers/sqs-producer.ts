@@ -1,14 +1,17 @@
-/** sqs-producer: `send` with an array, which it splits into batches of 10. */
+/** sqs-producer: `send` with an array of MESSAGES, which it splits into batches of 10 sent one after another. */
 import { SQSClient } from "@aws-sdk/client-sqs"
 import { Producer } from "sqs-producer"
-import { body, credentials, report, settings } from "./report.ts"
+import { credentials, keepAlive, messageBody, region, reportSent, settings } from "../contender.ts"
 
+let sent = 0
+reportSent(() => sent)
 const producer = Producer.create({
   queueUrl: settings.queueUrl,
-  sqs: new SQSClient({ endpoint: settings.endpoint, region: "us-east-1", credentials }),
+  sqs: new SQSClient({ endpoint: settings.endpoint, region, credentials }),
   batchSize: 10
 })
-const startedAt = performance.now()
-const messages = Array.from({ length: settings.messages }, (_, i) => ({ id: `m${i + 1}`, body: body(i + 1) }))
-const results = await producer.send(messages)
-report(results.length, startedAt)
+const messages = Array.from({ length: settings.messages }, (_, i) => ({ id: `m${i}`, body: messageBody(i) }))
+producer.send(messages).then((results) => {
+  sent = results.length
+  keepAlive()
+})

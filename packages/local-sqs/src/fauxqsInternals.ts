@@ -25,10 +25,11 @@ export interface SqsStoreLike {
   region: string
   persistence?: unknown
   allQueues(): Iterable<{ persistence?: unknown }>
-  getQueueByArn(arn: string): { url: string; enqueue(message: unknown): void } | undefined
+  getQueueByArn(
+    arn: string
+  ): { url: string; enqueue(message: unknown): void; getAttribute(name: string): string } | undefined
   createQueue(name: string, url: string, arn: string, attributes: object, tags: object): unknown
   deleteQueue(url: string): void
-  inspectQueue(name: string): { messages: { ready: unknown[]; delayed: unknown[]; inflight: unknown[] } }
   clearMessages(): void
   purgeAll(): void
 }

@@ -1,0 +1,24 @@
+/**
+ * The benchmark's settings, read from the environment here and nowhere else.
+ *
+ * - QUICK=1: tiny counts, one repetition, no verdict and no busy-machine check (the harness's
+ *   own test).
+ * - BENCH=drain,steady,...: only those scenarios (ids in scenarios.ts; "idle" for the idle part).
+ * - RESULTS_DIR: where results.json, results.md and chart.svg go (default bench/results).
+ * - IDLE_SECONDS: how long the idle consumers are watched (default 60; quick 2).
+ */
+import { FULL, QUICK } from "./scenarios.ts"
+
+const quick = process.env.QUICK === "1"
+
+export const config = {
+  quick,
+  counts: quick ? QUICK : FULL,
+  only: process.env.BENCH?.split(",").map((id) => id.trim()),
+  resultsDir: process.env.RESULTS_DIR ?? new URL("../results", import.meta.url).pathname,
+  idleSeconds: Number(process.env.IDLE_SECONDS ?? (quick ? "2" : "60")),
+  /** A run with more than this many cores' worth of other work on the machine is repeated. */
+  busyCores: 0.25,
+  /** How many times a busy run is repeated before it is kept (and marked). */
+  busyRetries: 2
+}

@@ -1,0 +1,261 @@
+/**
+ * The results of a run: per scenario and contender, the median and range of its repetitions; the
+ * targets of issue 9 against the best peer of the same run; JSON and a Markdown report.
+ */
+import type { IdleResult } from "./idle.ts"
+import type { RunResult } from "./run.ts"
+import type { Role, Scenario } from "./scenarios.ts"
+import { type Spread, spread } from "./stats.ts"
+
+export interface ContenderResult {
+  readonly name: string
+  readonly role: Role
+  readonly runs: ReadonlyArray<RunResult>
+  readonly rate: Spread
+  readonly cpuMsPer1k: Spread
+  readonly requestsPerMessage: Spread
+  readonly peakRssMiB: Spread
+  readonly p50?: Spread
+  readonly p95?: Spread
+  readonly p99?: Spread
+  /** p99 over every message, warm-up included. */
+  readonly p99All?: Spread
+  readonly duplicates: number
+  readonly capped: boolean
+}
+
+export interface ScenarioResult {
+  readonly id: string
+  readonly title: string
+  readonly kind: Scenario["kind"]
+  readonly latencyMs: number
+  readonly count: number
+  readonly contenders: ReadonlyArray<ContenderResult>
+}
+
+export interface Target {
+  readonly scenario: string
+  readonly target: string
+  readonly measured: string
+  readonly met: boolean
+}
+
+export interface Results {
+  readonly date: string
+  readonly machine: Record<string, unknown>
+  readonly mode: "full" | "quick"
+  readonly minutes: number
+  readonly scenarios: ReadonlyArray<ScenarioResult>
+  readonly idle: ReadonlyArray<IdleResult>
+  readonly targets: ReadonlyArray<Target>
+}
+
+const of = (runs: ReadonlyArray<RunResult>, pick: (run: RunResult) => number | undefined) => {
+  const values = runs.map(pick).filter((value): value is number => value !== undefined)
+  return values.length === 0 ? undefined : spread(values)
+}
+
+export const summarise = (name: string, role: Role, runs: ReadonlyArray<RunResult>): ContenderResult => {
+  const p50 = of(runs, (run) => run.latencyMs?.p50)
+  const p95 = of(runs, (run) => run.latencyMs?.p95)
+  const p99 = of(runs, (run) => run.latencyMs?.p99)
+  const p99All = of(runs, (run) => run.latencyAllMs?.p99)
+  return {
+    name,
+    role,
+    runs,
+    rate: spread(runs.map((run) => run.rate)),
+    cpuMsPer1k: spread(runs.map((run) => run.cpuMsPer1k)),
+    requestsPerMessage: spread(runs.map((run) => run.requestsPerMessage)),
+    peakRssMiB: spread(runs.map((run) => run.peakRssMiB)),
+    ...(p50 === undefined ? {} : { p50 }),
+    ...(p95 === undefined ? {} : { p95 }),
+    ...(p99 === undefined ? {} : { p99 }),
+    ...(p99All === undefined ? {} : { p99All }),
+    duplicates: Math.max(...runs.map((run) => run.duplicates)),
+    capped: runs.some((run) => run.capped)
+  }
+}
+
+const fmt = (value: number, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "-"
+const ratio = (value: number) => `${fmt(value, 2)}×`
+
+// ---- targets
+
+const find = (scenarios: ReadonlyArray<ScenarioResult>, id: string) => scenarios.find((s) => s.id === id)
+const ours = (scenario: ScenarioResult) => scenario.contenders.find((c) => c.role === "queue-core")
+const peers = (scenario: ScenarioResult) => scenario.contenders.filter((c) => c.role === "peer")
+const bestBy = (
+  list: ReadonlyArray<ContenderResult>,
+  value: (c: ContenderResult) => number,
+  lowest = false
+) => [...list].sort((a, b) => (lowest ? value(a) - value(b) : value(b) - value(a)))[0]
+
+export const targets = (
+  scenarios: ReadonlyArray<ScenarioResult>,
+  idle: ReadonlyArray<IdleResult>
+): ReadonlyArray<Target> => {
+  const list: Array<Target> = []
+  const against = (
+    id: string,
+    target: string,
+    value: (c: ContenderResult) => number,
+    check: (ratio: number) => boolean,
+    lowest = false,
+    extra?: (self: ContenderResult) => string | undefined
+  ) => {
+    const scenario = find(scenarios, id)
+    const self = scenario && ours(scenario)
+    const peer = scenario && bestBy(peers(scenario), value, lowest)
+    if (self === undefined || peer === undefined) return
+    const r = value(self) / value(peer)
+    const problem = extra?.(self)
+    list.push({
+      scenario: scenario!.title,
+      target,
+      measured: `${ratio(r)} (${fmt(value(self))} against ${peer.name} ${fmt(value(peer))})${problem ? `; ${problem}` : ""}`,
+      met: check(r) && problem === undefined
+    })
+  }
+  const rate = (c: ContenderResult) => c.rate.median
+  const cpu = (c: ContenderResult) => c.cpuMsPer1k.median
+  const noDuplicates = (c: ContenderResult) => (c.duplicates > 0 ? `${c.duplicates} duplicates` : undefined)
+  against("drain", "msg/s ≥ 2.0× the best peer", rate, (r) => r >= 2)
+  against("drain", "CPU per message ≤ 0.5× the best peer's", cpu, (r) => r <= 0.5, true)
+  against("drain-20ms", "msg/s ≥ 3.0× the best peer, no duplicates", rate, (r) => r >= 3, false, noDuplicates)
+  against("send-20ms", "msg/s ≥ 1.5× the best peer", rate, (r) => r >= 1.5)
+  against("send", "msg/s ≥ 1.5× the best peer", rate, (r) => r >= 1.5)
+  against("send", "CPU per message ≤ 0.5× the best peer's", cpu, (r) => r <= 0.5, true)
+  const steady = find(scenarios, "steady")
+  const steadySelf = steady && ours(steady)
+  if (steady !== undefined && steadySelf !== undefined) {
+    list.push({
+      scenario: steady.title,
+      target: "requests per message ≤ 0.22",
+      measured: fmt(steadySelf.requestsPerMessage.median, 3),
+      met: steadySelf.requestsPerMessage.median <= 0.22
+    })
+  }
+  against(
+    "steady",
+    "p99 after warm-up ≤ the best peer's",
+    (c) => c.p99?.median ?? Number.POSITIVE_INFINITY,
+    (r) => r <= 1,
+    true
+  )
+  const handler = find(scenarios, "handler-50ms")
+  const handlerSelf = handler && ours(handler)
+  if (handler !== undefined && handlerSelf !== undefined) {
+    // 100 at once, 50 ms each.
+    const ideal = 100 / 0.05
+    list.push({
+      scenario: handler.title,
+      target: "rate ÷ ideal ≥ 0.95",
+      measured: `${fmt(handlerSelf.rate.median / ideal, 2)} (${fmt(handlerSelf.rate.median)} of ${fmt(ideal)} msg/s)`,
+      met: handlerSelf.rate.median / ideal >= 0.95
+    })
+  }
+  against("handler-50ms", "CPU ≤ 0.5× the best peer's", cpu, (r) => r <= 0.5, true)
+  const slow = find(scenarios, "slow-messages")
+  const slowSelf = slow && ours(slow)
+  if (slow !== undefined && slowSelf !== undefined && handlerSelf !== undefined) {
+    const r = slowSelf.rate.median / handlerSelf.rate.median
+    list.push({
+      scenario: slow.title,
+      target: "rate ÷ the 50 ms rate ≥ 0.85",
+      measured: fmt(r, 2),
+      met: r >= 0.85
+    })
+  }
+  const idleSelf = idle.find((i) => i.name === "queue-core")
+  if (idleSelf !== undefined) {
+    list.push({
+      scenario: "idle consumer, 20 s wait",
+      target: "≤ 3.1 receives a minute",
+      measured: fmt(idleSelf.receivesPerMinute, 1),
+      met: idleSelf.receivesPerMinute <= 3.1
+    })
+  }
+  const memory = find(scenarios, "memory")
+  const memorySelf = memory && ours(memory)
+  if (memory !== undefined && memorySelf !== undefined) {
+    list.push({
+      scenario: memory.title,
+      target: "peak RSS ≤ 150 MB",
+      measured: `${fmt(memorySelf.peakRssMiB.median * 1.048576)} MB`,
+      met: memorySelf.peakRssMiB.median * 1.048576 <= 150
+    })
+  }
+  return list
+}
+
+// ---- Markdown
+
+const withRange = (s: Spread, digits = 0) =>
+  s.min === s.max
+    ? fmt(s.median, digits)
+    : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+
+const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) =>
+  [
+    `| ${head.join(" | ")} |`,
+    `| ${head.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`)
+  ].join("\n")
+
+const scenarioTable = (scenario: ScenarioResult) => {
+  const steady = scenario.kind === "steady"
+  const head = [
+    scenario.kind === "send" ? "producer" : "consumer",
+    ...(steady ? ["p50 ms", "p95 ms", "p99 ms", "p99 with warm-up"] : ["msg/s"]),
+    "requests/msg",
+    "CPU ms/1k msg",
+    "peak RSS MiB",
+    ...(scenario.kind === "send" ? [] : ["duplicates"])
+  ]
+  const rows = scenario.contenders.map((c) => [
+    `${c.role === "queue-core" ? `**${c.name}**` : c.name}${c.capped ? " (stopped at the cap)" : ""}`,
+    ...(steady
+      ? [c.p50, c.p95, c.p99, c.p99All].map((s) => (s === undefined ? "-" : withRange(s)))
+      : [withRange(c.rate)]),
+    withRange(c.requestsPerMessage, 3),
+    withRange(c.cpuMsPer1k),
+    fmt(c.peakRssMiB.max),
+    ...(scenario.kind === "send" ? [] : [String(c.duplicates)])
+  ])
+  return table(head, rows)
+}
+
+export const markdown = (results: Results) =>
+  [
+    `# Benchmark results, ${results.date}`,
+    "",
+    `Machine: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}` +
+      `${results.machine.pinned ? "; the local SQS on core 0, each contender alone on core 1" : ""}. ` +
+      `${results.mode === "quick" ? "Quick mode (tiny counts, one run): no verdict. " : ""}` +
+      `Each figure is the median of ${Math.max(...results.scenarios.flatMap((s) => s.contenders.map((c) => c.runs.length)), 1)} interleaved runs, with the range in brackets; ` +
+      `the whole run took ${fmt(results.minutes, 1)} minutes. Rates count settled messages: deleted (or, sending, stored).`,
+    "",
+    ...(results.mode === "full" && results.targets.length > 0
+      ? [
+          "## Targets",
+          "",
+          table(
+            ["scenario", "target", "measured", "met"],
+            results.targets.map((t) => [t.scenario, t.target, t.measured, t.met ? "yes" : "**no**"])
+          ),
+          ""
+        ]
+      : []),
+    ...results.scenarios.flatMap((scenario) => [`## ${scenario.title}`, "", scenarioTable(scenario), ""]),
+    "## Idle: receives a minute on an empty queue",
+    "",
+    table(
+      ["consumer", "receives/min"],
+      results.idle.map((i) => [i.name, fmt(i.receivesPerMinute, 1)])
+    ),
+    ""
+  ].join("\n")
