@@ -13,12 +13,14 @@ import { runIdle } from "./idle.ts"
 import { describeMachine, pinSelf } from "./machine.ts"
 import { markdown, type Results, type ScenarioResult, summarise, targets } from "./results.ts"
 import { type RunResult, runOnce } from "./run.ts"
-import { IDLE_CONTENDERS, type Scenario, scenarios } from "./scenarios.ts"
+import { type Contender, IDLE_CONTENDERS, type Scenario, scenarios } from "./scenarios.ts"
 import { startLocalSqs } from "./server/control.ts"
 
 const startedAt = Date.now()
 pinSelf(0)
 const wanted = (id: string) => config.only === undefined || config.only.includes(id)
+const included = (contender: Contender) =>
+  config.contenders === undefined || config.contenders.includes(contender.name)
 
 const log = (line: string) => console.log(line)
 
@@ -42,7 +44,7 @@ const runScenario = async (scenario: Scenario): Promise<ScenarioResult> => {
   const runs = new Map<string, Array<RunResult>>()
   try {
     for (let repetition = 1; repetition <= scenario.repetitions; repetition++) {
-      for (const contender of scenario.contenders) {
+      for (const contender of scenario.contenders.filter(included)) {
         const result = await measured(server, scenario, contender)
         runs.set(contender.name, [...(runs.get(contender.name) ?? []), result])
         log(
@@ -62,7 +64,9 @@ const runScenario = async (scenario: Scenario): Promise<ScenarioResult> => {
     kind: scenario.kind,
     latencyMs: scenario.latencyMs,
     count: scenario.count,
-    contenders: scenario.contenders.map((c) => summarise(c.name, c.role, runs.get(c.name) ?? []))
+    contenders: scenario.contenders
+      .filter(included)
+      .map((c) => summarise(c.name, c.role, runs.get(c.name) ?? []))
   }
 }
 
@@ -73,7 +77,7 @@ for (const scenario of scenarios(config.counts).filter((s) => wanted(s.id))) {
 let idle: Results["idle"] = []
 if (wanted("idle")) {
   log(`\nidle: an empty queue for ${config.idleSeconds} s, all consumers at once, each on its own local SQS`)
-  idle = await runIdle(IDLE_CONTENDERS, config.idleSeconds)
+  idle = await runIdle(IDLE_CONTENDERS.filter(included), config.idleSeconds)
   for (const result of idle) log(`  ${result.name}: ${result.receivesPerMinute.toFixed(1)} receives/min`)
 }
 

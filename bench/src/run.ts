@@ -5,6 +5,7 @@
  * deleted is still on the queue.
  */
 import { spawn } from "node:child_process"
+import { config } from "./config.ts"
 import type { Report } from "./contender.ts"
 import { cpuMsOf, machineBusyMs, onCore, peakRssMiBOf } from "./machine.ts"
 import type { Contender, Scenario } from "./scenarios.ts"
@@ -69,6 +70,7 @@ export const runOnce = async (
   const [command, ...args] = onCore(1, [
     process.execPath,
     "--conditions=@bgcheck/source",
+    ...(config.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${config.profileDir}`]),
     `${srcDir}${contender.file}`
   ])
   const child = spawn(command!, args, {

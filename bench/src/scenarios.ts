@@ -57,6 +57,12 @@ const rawSdk = (loops: number): Contender => ({
   role: "peer",
   env: { INSTANCES: String(loops) }
 })
+const clientLoops = (loops: number): Contender => ({
+  name: `queue-core SqsClient loops ×${loops} (no engine)`,
+  file: "consumers/queue-core-client.ts",
+  role: "ceiling",
+  env: { INSTANCES: String(loops) }
+})
 const httpProbe: Contender = {
   name: "plain HTTP ×16 (the server's ceiling)",
   file: "consumers/http-probe.ts",
@@ -142,6 +148,7 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
     rawSdk(1),
     rawSdk(8),
     rawSdk(16),
+    clientLoops(8),
     httpProbe
   ]
   const handlerContenders = [

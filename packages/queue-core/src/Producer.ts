@@ -232,7 +232,11 @@ export const make = (options: Options = {}) =>
             })
           })
         }).pipe(
-          Effect.withSpan("Producer.sendBatch", { attributes: { queue: queue.name, messages: group.length } })
+          Effect.withSpan(
+            "Producer.sendBatch",
+            { attributes: { queue: queue.name, messages: group.length } },
+            { captureStackTrace: false }
+          )
         )
 
     const sendAll = <A, E, R>(queueRef: string, items: Stream.Stream<A, E, R>, bulk: BulkOptions<A>) =>
