@@ -50,5 +50,43 @@ export const makeStores = (): { sqsStore: SqsStoreLike; snsStore: any; s3Store: 
 export const makePersistence = (dataDir: string): PersistenceManagerLike =>
   new persistence.PersistenceManager(dataDir)
 
+/**
+ * Long polls as SQS answers them. fauxqs wakes every waiting long poll when a message arrives;
+ * the first takes it and the others return empty at once, well before their wait is over. A
+ * consumer with several receives open (the way to keep up with a backlog) was billed an empty
+ * receive per poll and per arrival, which SQS does not do. Here one waiting poll is woken at a
+ * time, and the next one only if messages are still there once the first has taken its share.
+ */
+const wakeOneWaiterAtATime = () => {
+  const proto = sqs.SqsQueue.prototype as {
+    notifyWaiters(this: FauxqsQueue): void
+  }
+  proto.notifyWaiters = function (this: FauxqsQueue) {
+    // Messages arriving one by one in the same tick wake one poll, not one each.
+    if (this.waking === true) return
+    const waiter = this.pollWaiters.shift()
+    if (waiter === undefined) return
+    this.waking = true
+    clearTimeout(waiter.timer)
+    waiter.resolve()
+    // After the woken receive's continuation (queued first) has taken its messages.
+    queueMicrotask(() => {
+      this.waking = false
+      if (this.pollWaiters.length > 0 && Number(this.getAttribute("ApproximateNumberOfMessages")) > 0)
+        this.notifyWaiters()
+    })
+  }
+}
+
+interface FauxqsQueue {
+  pollWaiters: Array<{ resolve: () => void; timer: ReturnType<typeof setTimeout> }>
+  /** A woken poll has not taken its messages yet. */
+  waking?: boolean
+  getAttribute(name: string): string
+  notifyWaiters(): void
+}
+
+wakeOneWaiterAtATime()
+
 /** A new standard-queue message as fauxqs stores it. */
 export const createMessage = (body: string): unknown => sqs.SqsStore.createMessage(body)

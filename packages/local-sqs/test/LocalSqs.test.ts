@@ -7,6 +7,7 @@ import {
   GetQueueUrlCommand,
   InvalidMessageContents,
   QueueDoesNotExist,
+  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
@@ -191,6 +192,31 @@ describe("a local SQS", () => {
     const first = await failedIds()
     expect(first?.length).toBeGreaterThan(0)
     expect(await failedIds()).toEqual(first)
+  })
+
+  it("answers long polls as SQS does: an arrival ends one poll, not every poll waiting", async () => {
+    const { url } = server.createQueue({ name: "long-polls" })
+    const sqs = clientFor(server)
+    const poll = async () => {
+      const startedAt = Date.now()
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 })
+      )
+      return { count: Messages.length, ms: Date.now() - startedAt }
+    }
+    const polls = [poll(), poll(), poll()]
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    // 15 arrive at once: two polls take them (10 and 5), the third keeps waiting for its 2 s.
+    server.enqueue(
+      "long-polls",
+      Array.from({ length: 15 }, (_, i) => `m${i}`)
+    )
+    const answers = (await Promise.all(polls)).sort((a, b) => b.count - a.count)
+    expect(answers.map((a) => a.count)).toEqual([10, 5, 0])
+    expect(answers[0]!.ms).toBeLessThan(1_500)
+    expect(answers[1]!.ms).toBeLessThan(1_500)
+    expect(answers[2]!.ms).toBeGreaterThanOrEqual(1_900)
+    sqs.destroy()
   })
 
   it("reset removes the messages and keeps the queues", async () => {
