@@ -2,9 +2,9 @@
  * The worker (the lab's receive.py): long-polls the queue, prints each message, deletes it once
  * printed, and shuts down cleanly on SIGINT/SIGTERM.
  */
-import { Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
+import { Flags, HealthServer, Logging, runMain, Services } from "@bgcheck/app-kit"
 import { Consumer, ConsumerMetrics, Queues } from "@bgcheck/queue-core"
-import { Duration, Effect } from "effect"
+import { Config, Duration, Effect, identity, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { printMessage } from "./printMessage.ts"
 
@@ -37,6 +37,20 @@ const flags = {
     Flag.withDescription("How long messages in progress may take to finish on shutdown (default 10s)"),
     Flag.withDefault(Duration.seconds(10))
   ),
+  metricsPort: Flags.integer("metrics-port", { min: 1, max: 65535 }, "METRICS_PORT").pipe(
+    Flag.withDescription(
+      "Serve /healthz, /readyz and /metrics (Prometheus) on this port (env METRICS_PORT; default: none)"
+    ),
+    Flag.optional
+  ),
+  metricsHost: Flag.String("metrics-host").pipe(
+    Flag.withMetavar("HOST"),
+    Flag.withDescription(
+      "Address the metrics port listens on (env METRICS_HOST; default 127.0.0.1, loopback only; 0.0.0.0 for every interface)"
+    ),
+    Flag.withFallbackConfig(Config.String("METRICS_HOST")),
+    Flag.withDefault("127.0.0.1")
+  ),
   workTime: Flags.duration("work-time", { min: Duration.zero }).pipe(
     Flag.withDescription(
       "Simulated work per message before it is printed, to try shutdown and load (default 0: none)"
@@ -60,6 +74,19 @@ const consumer = Command.make("consumer", flags, (flags) =>
       shutdownTimeout: flags.shutdownTimeout,
       ...(flags.visibilityTimeout._tag === "Some" ? { visibilityTimeout: flags.visibilityTimeout.value } : {})
     }).pipe(
+      Option.match(flags.metricsPort, {
+        onNone: () => identity,
+        onSome: (port) =>
+          Effect.provide(
+            HealthServer.layer({
+              port,
+              host: flags.metricsHost,
+              queue: queue.name,
+              // A long poll takes up to its wait, and a request has 5 s more before it counts as lost.
+              staleAfter: Duration.sum(flags.wait, Duration.seconds(10))
+            })
+          )
+      }),
       Effect.onInterrupt(() =>
         Consumer.summary(queue.name).pipe(
           Effect.flatMap((summary) =>

@@ -74,6 +74,21 @@ const ROWS: ReadonlyArray<Row> = [
       stderr: flag(name, value, expected)
     })
   ),
+  ...["70000", "0", "http"].map(
+    (value): Row => ({
+      app: "consumer",
+      args: ["--metrics-port", value],
+      code: 2,
+      stderr: flag("metrics-port (or METRICS_PORT)", value, "a whole number from 1 to 65535")
+    })
+  ),
+  {
+    app: "consumer",
+    args: [],
+    env: { METRICS_PORT: "99999" },
+    code: 2,
+    stderr: flag("metrics-port (or METRICS_PORT)", "99999", "a whole number from 1 to 65535")
+  },
   {
     app: "consumer",
     args: ["--wiat", "5s"],

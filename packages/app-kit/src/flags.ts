@@ -9,11 +9,12 @@ const invalid = (option: string, value: string, expected: string) =>
   Effect.fail(new CliError.InvalidValue({ option, value, expected, kind: "flag" }))
 
 /**
- * A whole-number flag within `[min, max]`.
+ * A whole-number flag within `[min, max]`; with `env`, read from that variable when not given.
  */
-export const integer = (name: string, range: { readonly min: number; readonly max?: number }) =>
+export const integer = (name: string, range: { readonly min: number; readonly max?: number }, env?: string) =>
   Flag.String(name).pipe(
     Flag.withMetavar("N"),
+    (flag) => (env === undefined ? flag : Flag.withFallbackConfig(flag, Config.String(env))),
     Flag.mapEffect((value) => {
       const parsed = Number(value)
       const expected =
@@ -24,7 +25,7 @@ export const integer = (name: string, range: { readonly min: number; readonly ma
         parsed >= range.min &&
         (range.max === undefined || parsed <= range.max)
         ? Effect.succeed(parsed)
-        : invalid(name, value, expected)
+        : invalid(env === undefined ? name : `${name} (or ${env})`, value, expected)
     })
   )
 

@@ -1,5 +1,6 @@
 export * as AppErrors from "./errors.ts"
 export * as Flags from "./flags.ts"
+export * as HealthServer from "./healthServer.ts"
 export * as LocalSqsFallback from "./localSqs.ts"
 export * as Logging from "./logging.ts"
 export { runMain, withNegativeValuesJoined, withoutLeadingSeparator } from "./run.ts"

@@ -92,6 +92,7 @@ export const run = <E, R>(
       const queues = yield* Queues
       const queue = yield* queues.resolve(queueRef)
       const metrics = ConsumerMetrics.forQueue(queue.name)
+      yield* ConsumerMetrics.register(metrics)
 
       const inFlight = yield* InFlight.make(config.maxInFlight, metrics)
       const settlement = yield* Settlement.make({ sqs, queues, queue, settings: config, inFlight, metrics })

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Metric } from "effect"
+import { Clock, Duration, Effect, Metric } from "effect"
 import * as SqsMetrics from "./SqsMetrics.ts"
 
 const counter = (name: string, description: string) =>
@@ -57,6 +57,10 @@ export const inFlight = Metric.gauge("sqs_consumer_messages_in_flight", {
 export const handlerDuration = Metric.timer("sqs_consumer_handler_duration", {
   description: "Time spent in the handler per message"
 })
+/** @category metrics */
+export const lastReceive = Metric.gauge("sqs_consumer_last_receive_timestamp_seconds", {
+  description: "When the last receive came back from SQS (empty or not), in seconds since the epoch"
+})
 
 /**
  * The consumer metrics of one queue.
@@ -75,6 +79,7 @@ export interface QueueMetrics {
   readonly leaseExtensions: Metric.Counter<number>
   readonly inFlight: typeof inFlight
   readonly handlerDuration: typeof handlerDuration
+  readonly lastReceive: typeof lastReceive
 }
 
 /**
@@ -95,9 +100,33 @@ export const forQueue = (queue: string): QueueMetrics => {
     emptyReceives: Metric.withAttributes(emptyReceives, byQueue),
     leaseExtensions: Metric.withAttributes(leaseExtensions, byQueue),
     inFlight: Metric.withAttributes(inFlight, byQueue),
-    handlerDuration: Metric.withAttributes(handlerDuration, byQueue)
+    handlerDuration: Metric.withAttributes(handlerDuration, byQueue),
+    lastReceive: Metric.withAttributes(lastReceive, byQueue)
   }
 }
+
+/**
+ * Registers every counter of a queue at zero, so that an exporter shows them from the start (a
+ * failure counter that appears only with the first failure cannot be alerted on).
+ *
+ * @category constructors
+ */
+export const register = (metrics: QueueMetrics): Effect.Effect<void> =>
+  Effect.forEach(
+    [
+      metrics.received,
+      metrics.processed,
+      metrics.failed,
+      metrics.retried,
+      metrics.deadLettered,
+      metrics.released,
+      metrics.duplicatesRisked,
+      metrics.emptyReceives,
+      metrics.leaseExtensions
+    ],
+    (counter) => Metric.update(counter, 0),
+    { discard: true }
+  )
 
 /**
  * What a consumer of a queue has done so far (in this process).
@@ -141,6 +170,33 @@ export const summary = (queue: string): Effect.Effect<Summary> =>
       leaseExtensions: yield* countOf(metrics.leaseExtensions),
       apiCalls: yield* SqsMetrics.totalApiCalls
     }
+  })
+
+/**
+ * Whether a consumer of a queue (by name) is alive, read from its metrics: `ready` once a receive
+ * has come back, `healthy` while the last one came back less than `staleAfter` ago (a poll loop
+ * that cannot reach SQS, or is stuck, stops receiving).
+ *
+ * @category models
+ */
+export interface Health {
+  readonly ready: boolean
+  readonly healthy: boolean
+  /** Milliseconds since the last receive came back; undefined before the first. */
+  readonly lastReceiveAgeMs: number | undefined
+}
+
+/**
+ * Reads the health of the consumer of a queue (by name).
+ *
+ * @category constructors
+ */
+export const health = (queue: string, staleAfter: Duration.Duration): Effect.Effect<Health> =>
+  Effect.gen(function* () {
+    const last = (yield* Metric.value(forQueue(queue).lastReceive)).value
+    if (last === 0) return { ready: false, healthy: false, lastReceiveAgeMs: undefined }
+    const age = Math.max(0, (yield* Clock.currentTimeMillis) - last * 1000)
+    return { ready: true, healthy: age < Duration.toMillis(staleAfter), lastReceiveAgeMs: age }
   })
 
 /**

@@ -12,7 +12,7 @@
  *   extension already in flight, so no extension can reach SQS after the settlement of its
  *   message (an extension arriving after a release would hide the message again).
  */
-import { Deferred, Effect, Metric, Semaphore } from "effect"
+import { Deferred, type Duration, Effect, Metric, Option, Semaphore } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
 import type { ReceivedMessage } from "./model.ts"
 
@@ -34,10 +34,12 @@ interface Mutable extends Held {
 }
 
 export interface InFlight {
-  /** Waits (interruptibly) for room for one message and takes it. */
-  readonly waitForRoom: Effect.Effect<void>
-  /** Takes room for up to `count` more messages without waiting; how many it took. */
-  readonly takeRoom: (count: number) => Effect.Effect<number>
+  /**
+   * Takes room for a receive of up to `count` messages: all of it as soon as it is free, or, once
+   * `within` has passed, whatever is free when there is room for at least one. Only the waits can
+   * be interrupted (as far as the caller allows), and then nothing is taken.
+   */
+  readonly takeForReceive: (count: number, within: Duration.Duration) => Effect.Effect<number>
   /** Gives back room that a receive did not use. */
   readonly giveBack: (count: number) => Effect.Effect<void>
   /** Holds just-received messages (their room is already taken), invisible for `visibilityMillis`. */
@@ -61,16 +63,26 @@ export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<
     const holding = new Set<Mutable>()
     const gauge = Effect.suspend(() => Metric.update(metrics.inFlight, holding.size))
 
-    const takeRoom = (count: number) =>
+    const takeAvailable = (count: number) =>
       Effect.gen(function* () {
-        let taken = 0
-        while (taken < count && (yield* room.takeIfAvailable(1))) taken++
-        return taken
+        let took = 0
+        while (took < count && (yield* room.takeIfAvailable(1))) took++
+        return took
       })
+    // The semaphore's take is all or nothing, also when interrupted: waiting for a whole receive's
+    // room never holds part of it, so pollers waiting together do not split freed room between them.
+    const takeForReceive = (count: number, within: Duration.Duration) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          const all = yield* restore(Effect.timeoutOption(room.take(count), within))
+          if (Option.isSome(all)) return count
+          yield* restore(room.take(1))
+          return 1 + (yield* takeAvailable(count - 1))
+        })
+      )
 
     return {
-      waitForRoom: room.take(1),
-      takeRoom,
+      takeForReceive,
       giveBack: (count) => (count > 0 ? room.release(count) : Effect.void),
       hold: (messages, visibilityMillis, now) =>
         Effect.suspend(() => {

@@ -86,7 +86,7 @@ export interface Options {
   readonly handlerTimeout?: Duration.Input | undefined
   /** How long running handlers may take to finish once shutdown starts (default 10 s). */
   readonly shutdownTimeout?: Duration.Input | undefined
-  /** How long a delete waits for others to share its DeleteMessageBatch (default 20 ms). */
+  /** How long a delete waits for others to share its DeleteMessageBatch (default 10 ms). */
   readonly deleteFlushDelay?: Duration.Input | undefined
   /**
    * DeleteMessageBatch requests in flight at once, and as many ChangeMessageVisibilityBatch

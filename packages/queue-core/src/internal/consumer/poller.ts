@@ -6,8 +6,9 @@
  *   while the queue has a backlog: each receive that came back full lets one more receive go
  *   out, so an idle consumer keeps a single long poll open and a steady flow that one poller
  *   keeps up with gets no extra, half-empty receives.
- * - A receive asks for as many messages as there is room for, up to `maxMessages`; room it did
- *   not use is given back at once.
+ * - A receive asks for as many messages as there is room for, up to `maxMessages`, after
+ *   waiting up to `partialReceivePause` for room for all of them; room it did not use is given
+ *   back at once.
  * - A poll in flight is never aborted (an aborted long poll can swallow a message for a whole
  *   visibility timeout): shutdown waits for it and what it got is released at once.
  * - A failed receive is logged and retried under `receiveRetrySchedule`, for as long as the
@@ -82,9 +83,17 @@ export const start = <R>({
     // Waiting for room can be interrupted; the receive and the hand-over cannot.
     const poll = Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        yield* restore(inFlight.waitForRoom)
-        const count = 1 + (yield* inFlight.takeRoom(settings.maxMessages - 1))
+        // Short of room for a full receive, wait a moment for it: one receive of 10 rather than
+        // several of one or two as room frees up message by message.
+        const count = yield* restore(
+          inFlight.takeForReceive(
+            Math.min(settings.maxMessages, settings.maxInFlight),
+            settings.partialReceivePause
+          )
+        )
         const output = yield* receive(count).pipe(Effect.onError(() => inFlight.giveBack(count)))
+        // The health of the loop: a receive came back (see `ConsumerMetrics.health`).
+        yield* Metric.update(metrics.lastReceive, (yield* Clock.currentTimeMillis) / 1000)
         const messages = (output.Messages ?? []).map((message) => toReceived(message, queue))
         yield* inFlight.giveBack(count - messages.length)
         if (messages.length === count) yield* Tokens.offer(fullReceives, undefined)
