@@ -24,7 +24,8 @@ const recordingProducer = (fifo: boolean) =>
         resolve: () => Effect.succeed(queue),
         list: () => Effect.succeed([]),
         describe: () => Effect.die("unused"),
-        create: () => Effect.die("unused")
+        create: () => Effect.die("unused"),
+        purge: () => Effect.die("unused")
       }),
       Layer.succeed(Producer.Producer, {
         send: (_queue, message) =>

@@ -81,6 +81,8 @@ export class Queues extends Context.Service<
     readonly describe: (ref: string) => Effect.Effect<QueueDescription, SqsError | QueueRef.InvalidQueueRef>
     /** Creates the queue (and its dead-letter queue); succeeds if it already exists with the same attributes. */
     readonly create: (options: CreateOptions) => Effect.Effect<Queue, SqsError | QueueRef.InvalidQueueRef>
+    /** Deletes every message in the queue (SQS allows one purge a minute per queue). */
+    readonly purge: (ref: string) => Effect.Effect<void, SqsError | QueueRef.InvalidQueueRef>
   }
 >()("@bgcheck/queue-core/Queues") {}
 
@@ -248,7 +250,10 @@ export const makeWith = (options: Options) =>
       return yield* resolve(url)
     })
 
-    return Queues.of({ resolve, list, describe, create })
+    const purge = (ref: string) =>
+      Effect.flatMap(resolve(ref), (queue) => Effect.asVoid(sqs.purgeQueue({ QueueUrl: queue.url })))
+
+    return Queues.of({ resolve, list, describe, create, purge })
   })
 
 /**

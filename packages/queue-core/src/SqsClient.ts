@@ -35,6 +35,9 @@ import {
   ListQueuesCommand,
   type ListQueuesCommandInput,
   type ListQueuesCommandOutput,
+  PurgeQueueCommand,
+  type PurgeQueueCommandInput,
+  type PurgeQueueCommandOutput,
   ReceiveMessageCommand,
   type ReceiveMessageCommandInput,
   type ReceiveMessageCommandOutput,
@@ -76,6 +79,7 @@ export interface Actions {
   ) => Effect.Effect<GetQueueAttributesCommandOutput, SqsError>
   readonly listQueues: (input: ListQueuesCommandInput) => Effect.Effect<ListQueuesCommandOutput, SqsError>
   readonly createQueue: (input: CreateQueueCommandInput) => Effect.Effect<CreateQueueCommandOutput, SqsError>
+  readonly purgeQueue: (input: PurgeQueueCommandInput) => Effect.Effect<PurgeQueueCommandOutput, SqsError>
   readonly sendMessage: (input: SendMessageCommandInput) => Effect.Effect<SendMessageCommandOutput, SqsError>
   readonly sendMessageBatch: (
     input: SendMessageBatchCommandInput
@@ -251,6 +255,7 @@ export const fromClient = (
     getQueueAttributes: action("GetQueueAttributes", GetQueueAttributesCommand),
     listQueues: action("ListQueues", ListQueuesCommand),
     createQueue: action("CreateQueue", CreateQueueCommand),
+    purgeQueue: action("PurgeQueue", PurgeQueueCommand),
     sendMessage: action("SendMessage", SendMessageCommand, "send", lean?.sendMessage),
     sendMessageBatch: action("SendMessageBatch", SendMessageBatchCommand, "send", lean?.sendMessageBatch),
     receiveMessage: action("ReceiveMessage", ReceiveMessageCommand, "poll", lean?.receiveMessage),

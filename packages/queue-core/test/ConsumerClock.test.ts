@@ -16,7 +16,8 @@ const services = (client: SqsClient.SqsClient["Service"]) =>
       resolve: () => Effect.succeed(FakeSqs.queue),
       list: () => Effect.succeed([]),
       describe: () => Effect.die("unused"),
-      create: () => Effect.die("unused")
+      create: () => Effect.die("unused"),
+      purge: () => Effect.die("unused")
     })
   )
 

@@ -68,6 +68,7 @@ export const make = (
       getQueueAttributes: record("GetQueueAttributes"),
       listQueues: record("ListQueues"),
       createQueue: record("CreateQueue"),
+      purgeQueue: record("PurgeQueue"),
       sendMessage: record("SendMessage"),
       sendMessageBatch: record("SendMessageBatch", allSucceed),
       receiveMessage: record("ReceiveMessage", (input) =>

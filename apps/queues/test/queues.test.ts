@@ -1,0 +1,154 @@
+/**
+ * `pnpm queues` as a process against a local SQS over HTTP: each subcommand, in text and JSON,
+ * and a redrive interrupted half-way that loses nothing.
+ */
+import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+let server: LocalSqsServer
+let env: Record<string, string>
+beforeAll(async () => {
+  server = await start()
+  env = { SQS_ENDPOINT: server.endpoint }
+})
+afterAll(() => server.stop())
+
+const queues = (args: ReadonlyArray<string>) => runApp("queues", args, env)
+const json = async (args: ReadonlyArray<string>) => {
+  const result = await queues([...args, "--output", "json"])
+  expect(result.code, result.stderr.join("\n")).toBe(0)
+  return JSON.parse(result.stdout.join("\n"))
+}
+
+describe("queues, as a process", () => {
+  it("creates a queue with its dead-letter queue, and lists and describes them", async () => {
+    const created = await json([
+      "create",
+      "orders",
+      "--dlq",
+      "--max-receives",
+      "3",
+      "--visibility-timeout",
+      "45s"
+    ])
+    expect(created).toMatchObject({ name: "orders", deadLetterQueue: "orders-dlq" })
+    server.enqueue("orders", ["a", "b", "c"])
+    server.enqueue("orders-dlq", ["dead"])
+
+    const listed = await json(["list", "--prefix", "orders"])
+    expect(listed).toEqual([
+      expect.objectContaining({
+        name: "orders",
+        type: "standard",
+        visible: 3,
+        inFlight: 0,
+        deadLetterQueue: "orders-dlq"
+      }),
+      expect.objectContaining({ name: "orders-dlq", visible: 1, deadLetterQueue: null })
+    ])
+    const text = await queues(["list", "--prefix", "orders"])
+    expect(text.stdout[0]).toMatch(/^NAME\s+TYPE\s+VISIBLE\s+IN FLIGHT\s+DELAYED\s+DLQ\s+URL$/)
+    expect(text.stdout[1]).toMatch(/^orders\s+standard\s+3\s+0\s+0\s+orders-dlq\s+http:\/\/127\.0\.0\.1/)
+
+    const described = await json(["describe", "orders"])
+    expect(described).toMatchObject({
+      name: "orders",
+      visibilityTimeoutSeconds: 45,
+      redrivePolicy: { maxReceiveCount: 3 },
+      deadLetterQueue: { name: "orders-dlq", visible: 1 }
+    })
+    const shown = await queues(["describe", "orders"])
+    expect(shown.stdout.join("\n")).toMatch(
+      /dead-letter queue\s+orders-dlq after 3 receives: 1 visible, 0 in flight/
+    )
+
+    const fifo = await json(["create", "jobs", "--fifo"])
+    expect(fifo.name).toBe("jobs.fifo")
+  })
+
+  it("peeks without consuming: the messages stay visible", async () => {
+    server.createQueue({ name: "peeked" })
+    server.enqueue("peeked", ["first", "line one\nline two", "third"])
+    const peeked = await json(["peek", "peeked", "-n", "2"])
+    expect(peeked).toHaveLength(2)
+    expect(peeked[0]).toMatchObject({ receiveCount: 1 })
+    expect(server.inspect("peeked")).toEqual({ ready: 3, delayed: 0, inFlight: 0 })
+    const text = await queues(["peek", "peeked"])
+    expect(text.stdout[0]).toMatch(/^MESSAGE ID\s+SENT\s+RECEIVES\s+BODY$/)
+    expect(text.stdout).toHaveLength(4)
+    expect(text.stdout.join("\n")).toContain(String.raw`line one\nline two`)
+    expect(server.inspect("peeked")).toEqual({ ready: 3, delayed: 0, inFlight: 0 })
+  })
+
+  it("purges only when confirmed", async () => {
+    server.createQueue({ name: "purged" })
+    server.enqueue("purged", ["x", "y"])
+    const refused = await queues(["purge", "purged"])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr.filter((l) => l !== "")).toEqual([
+      "queues: purge deletes every message of purged: add --yes to confirm"
+    ])
+    expect(server.inspect("purged")?.ready).toBe(2)
+    const purged = await queues(["purge", "purged", "--yes"])
+    expect(purged.code, purged.stderr.join("\n")).toBe(0)
+    expect(server.inspect("purged")?.ready).toBe(0)
+  })
+
+  it("redrives a dead-letter queue to the queue that names it", async () => {
+    await json(["create", "billing", "--dlq"])
+    server.enqueue(
+      "billing-dlq",
+      Array.from({ length: 25 }, (_, i) => `job ${i}`)
+    )
+    const result = await queues(["redrive", "billing-dlq"])
+    expect(result.code, result.stderr.join("\n")).toBe(0)
+    expect(result.stdout).toEqual(["moved 25 message(s) from billing-dlq to billing"])
+    expect(result.stderr).toContain("moved 25 from billing-dlq to billing")
+    expect(server.inspect("billing")?.ready).toBe(25)
+    expect(server.inspect("billing-dlq")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
+  })
+
+  it("refuses a redrive whose source it cannot tell, and a missing queue, with one line", async () => {
+    server.createQueue({ name: "orphan-dlq" })
+    const orphan = await queues(["redrive", "orphan-dlq"])
+    expect(orphan.code).toBe(1)
+    expect(orphan.stderr.filter((l) => l !== "")).toEqual([
+      "queues: no queue sends its dead letters to orphan-dlq: name the queue to move them to"
+    ])
+    const missing = await queues(["describe", "Nope"])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr.filter((l) => l !== "")[0]).toMatch(
+      /^queues: queue "Nope" does not exist at http:\/\/127\.0\.0\.1:\d+/
+    )
+  })
+})
+
+describe("an interrupted redrive", () => {
+  it("loses nothing and duplicates nothing: every message is in exactly one of the two queues", async () => {
+    const slow = await start({ latencyMs: 20 })
+    try {
+      slow.createQueue({ name: "payments", deadLetter: { maxReceiveCount: 3 } })
+      const dlq = slow.deadLetterQueueOf("payments").name
+      slow.enqueue(
+        dlq,
+        Array.from({ length: 1000 }, (_, i) => `payment ${i}`)
+      )
+      const redrive = spawnApp("queues", ["redrive", dlq], { SQS_ENDPOINT: slow.endpoint })
+      // Half-way or so: a few batches moved.
+      for (let i = 0; i < 200 && (slow.inspect("payments")?.ready ?? 0) < 100; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      redrive.child.kill("SIGINT")
+      expect(await redrive.exited).toBe(0)
+      const moved = slow.inspect("payments")!
+      const left = slow.inspect(dlq)!
+      expect(moved.ready).toBeGreaterThan(0)
+      expect(left.ready).toBeGreaterThan(0)
+      expect(left.inFlight).toBe(0)
+      expect(moved.ready + left.ready).toBe(1000)
+    } finally {
+      await slow.stop()
+    }
+  }, 60_000)
+})

@@ -1,0 +1,4 @@
+import shared from "@bgcheck/vitest-config"
+import { mergeConfig } from "vitest/config"
+
+export default mergeConfig(shared, {})

@@ -1,0 +1,174 @@
+/**
+ * Moving messages from a dead-letter queue back to the queue they came from, batch by batch:
+ * each batch is sent to the source before it is deleted from the dead-letter queue, in one
+ * uninterruptible step, so an interruption between batches loses nothing and duplicates nothing.
+ * A message the source refused stays in the dead-letter queue (made visible again at once).
+ *
+ * @since 0.2.0
+ */
+import type { MessageAttributeValue } from "@aws-sdk/client-sqs"
+import { Data, Effect, Option } from "effect"
+import { type ReceivedMessage, toReceived } from "./internal/consumer/model.ts"
+import type * as QueueRef from "./QueueRef.ts"
+import { type Queue, Queues } from "./Queues.ts"
+import { SqsClient } from "./SqsClient.ts"
+import type { SqsError } from "./SqsError.ts"
+
+/**
+ * The source of a dead-letter queue cannot be told: no queue redrives to it, or several do.
+ *
+ * @category errors
+ */
+export class UnknownSource extends Data.TaggedError("UnknownSource")<{ readonly message: string }> {}
+
+/**
+ * How far a redrive has got.
+ *
+ * @category models
+ */
+export interface Progress {
+  readonly from: Queue
+  readonly to: Queue
+  readonly moved: number
+  /** Messages the source refused: they stay in the dead-letter queue. */
+  readonly failed: number
+  /** Their reasons, by message id (the first 10). */
+  readonly failures: ReadonlyArray<{ readonly messageId: string; readonly reason: string }>
+}
+
+/** How long a batch in hand is hidden if the process dies before it is sent and deleted (seconds). */
+const HIDE_SECONDS = 60
+
+const attributesOf = (message: ReceivedMessage) =>
+  Object.keys(message.messageAttributes).length === 0
+    ? {}
+    : { MessageAttributes: message.messageAttributes as Record<string, MessageAttributeValue> }
+
+/**
+ * The queues whose redrive policy names `dlq`: found by listing and resolving every queue (SQS's
+ * ListDeadLetterSourceQueues does the same on its side, and the local SQS lacks it).
+ *
+ * @category constructors
+ */
+export const sourcesOf = (dlq: Queue): Effect.Effect<ReadonlyArray<Queue>, SqsError, Queues> =>
+  Effect.gen(function* () {
+    const queues = yield* Queues
+    const found: Array<Queue> = []
+    for (const url of yield* queues.list()) {
+      if (url === dlq.url) continue
+      const queue = yield* queues
+        .resolve(url)
+        .pipe(Effect.catchTag("InvalidQueueRef", () => Effect.succeed(undefined)))
+      if (queue !== undefined && Option.exists(queue.redrivePolicy, (p) => p.deadLetterTargetArn === dlq.arn))
+        found.push(queue)
+    }
+    return found
+  })
+
+/**
+ * Moves every message of the dead-letter queue `dlqRef` to `toRef` (by default the one queue
+ * whose redrive policy names it), calling `onProgress` after each batch.
+ *
+ * @category constructors
+ */
+export const redrive = (
+  dlqRef: string,
+  options: {
+    readonly to?: string | undefined
+    readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  } = {}
+): Effect.Effect<Progress, SqsError | QueueRef.InvalidQueueRef | UnknownSource, SqsClient | Queues> =>
+  Effect.gen(function* () {
+    const sqs = yield* SqsClient
+    const queues = yield* Queues
+    const from = yield* queues.resolve(dlqRef)
+    const to =
+      options.to === undefined
+        ? yield* Effect.flatMap(sourcesOf(from), (sources) =>
+            sources.length === 1
+              ? Effect.succeed(sources[0]!)
+              : Effect.fail(
+                  new UnknownSource({
+                    message:
+                      sources.length === 0
+                        ? `no queue sends its dead letters to ${from.name}: name the queue to move them to`
+                        : `${sources.length} queues send their dead letters to ${from.name} (${sources
+                            .map((q) => q.name)
+                            .join(", ")}): name the one to move them to`
+                  })
+                )
+          )
+        : yield* queues.resolve(options.to)
+    let progress: Progress = { from, to, moved: 0, failed: 0, failures: [] }
+
+    /** One batch: received, sent, deleted (or released); false once the dead-letter queue is empty. */
+    const batch = Effect.uninterruptible(
+      Effect.gen(function* () {
+        const received = yield* sqs.receiveMessage({
+          QueueUrl: from.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: HIDE_SECONDS,
+          MessageSystemAttributeNames: ["All"],
+          MessageAttributeNames: ["All"]
+        })
+        const messages = (received.Messages ?? []).map((message) => toReceived(message, from))
+        if (messages.length === 0) return false
+        const sent = yield* sqs.sendMessageBatch({
+          QueueUrl: to.url,
+          Entries: messages.map((message, index) => ({
+            Id: String(index),
+            MessageBody: message.body,
+            ...attributesOf(message),
+            ...(to.fifo
+              ? {
+                  MessageGroupId: message.groupId ?? message.messageId,
+                  MessageDeduplicationId: message.messageId
+                }
+              : {})
+          }))
+        })
+        const moved = (sent.Successful ?? []).map((entry) => messages[Number(entry.Id)]!)
+        const refused = (sent.Failed ?? []).map((entry) => ({
+          message: messages[Number(entry.Id)]!,
+          reason: `${entry.Code}: ${entry.Message ?? ""}`
+        }))
+        if (moved.length > 0) {
+          yield* sqs.deleteMessageBatch({
+            QueueUrl: from.url,
+            Entries: moved.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.receiptHandle
+            }))
+          })
+        }
+        if (refused.length > 0) {
+          yield* sqs.changeMessageVisibilityBatch({
+            QueueUrl: from.url,
+            Entries: refused.map(({ message }, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.receiptHandle,
+              VisibilityTimeout: 0
+            }))
+          })
+        }
+        progress = {
+          ...progress,
+          moved: progress.moved + moved.length,
+          failed: progress.failed + refused.length,
+          failures: [
+            ...progress.failures,
+            ...refused.map(({ message, reason }) => ({ messageId: message.messageId, reason }))
+          ].slice(0, 10)
+        }
+        if (options.onProgress !== undefined) yield* options.onProgress(progress)
+        // A batch the source refused whole would come back at once: stop rather than loop on it.
+        return moved.length > 0
+      })
+    )
+    while (yield* batch) {
+      // Interruption is checked between batches only.
+      yield* Effect.yieldNow
+    }
+    return progress
+  })
