@@ -4,11 +4,12 @@
  * - QUICK=1: tiny counts, one repetition, no verdict and no busy-machine check (the harness's
  *   own test).
  * - BENCH=drain,steady,...: only those scenarios (ids in scenarios.ts; "idle" for the idle part).
- * - CONTENDERS="queue-core,squiss-ts": only contenders with these names.
+ * - CONTENDERS="queue-core;squiss-ts": only contenders with these names (separated by ";").
  * - RESULTS_DIR: where results.json, results.md and chart.svg go (default bench/results).
  * - IDLE_SECONDS: how long the idle consumers are watched (default 60; quick 2).
  * - REPETITIONS: runs of each contender in each scenario (default 3; quick 1).
  * - PROFILE_DIR: each contender run writes a V8 CPU profile there (open it in Chrome's DevTools).
+ * - CONTENDER_NODE_OPTIONS: Node options for every contender (for example --max-old-space-size=64).
  */
 import { FULL, QUICK } from "./scenarios.ts"
 
@@ -20,9 +21,10 @@ export const config = {
   quick,
   counts: { ...counts, repetitions: Number(process.env.REPETITIONS ?? counts.repetitions) },
   only: process.env.BENCH?.split(",").map((id) => id.trim()),
-  contenders: process.env.CONTENDERS?.split(",").map((name) => name.trim()),
+  contenders: process.env.CONTENDERS?.split(";").map((name) => name.trim()),
   resultsDir: process.env.RESULTS_DIR ?? new URL("../results", import.meta.url).pathname,
   profileDir: process.env.PROFILE_DIR,
+  contenderNodeOptions: process.env.CONTENDER_NODE_OPTIONS,
   idleSeconds: Number(process.env.IDLE_SECONDS ?? (quick ? "2" : "60")),
   /** A run with more than this many cores' worth of other work on the machine is repeated. */
   busyCores: 0.25,

@@ -77,6 +77,7 @@ export const runOnce = async (
     cwd: new URL("..", import.meta.url).pathname,
     env: {
       PATH: process.env.PATH ?? "",
+      ...(config.contenderNodeOptions === undefined ? {} : { NODE_OPTIONS: config.contenderNodeOptions }),
       ENDPOINT: server.endpoint,
       QUEUE_URL: queueUrl,
       MESSAGES: String(scenario.count),

@@ -34,7 +34,7 @@ export interface Scenario {
 }
 
 const queueCore = (concurrency: number, transport: "lean" | "sdk" = "lean"): Contender => ({
-  name: transport === "lean" ? "queue-core" : "queue-core (sdk transport)",
+  name: `queue-core${transport === "sdk" ? " (sdk transport)" : ""}${concurrency === 100 ? "" : `, maxInFlight ${concurrency}`}`,
   file: "consumers/queue-core.ts",
   role: transport === "lean" ? "queue-core" : "peer",
   env: { CONCURRENCY: String(concurrency), SQS_TRANSPORT: transport }
@@ -76,6 +76,12 @@ const PRODUCERS: ReadonlyArray<Contender> = [
     file: "producers/queue-core-bulk.ts",
     role: "queue-core",
     env: { CONCURRENCY: "100" }
+  },
+  {
+    name: "queue-core sendAll, 400 in flight",
+    file: "producers/queue-core-bulk.ts",
+    role: "queue-core",
+    env: { CONCURRENCY: "400" }
   },
   {
     name: "queue-core send, 100 callers",
@@ -177,7 +183,16 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
       latencyMs: 20,
       count: counts.drain,
       env: {},
-      contenders: [queueCore(100), sqsConsumer("batch", 8), squiss(100), rawSdk(8), rawSdk(16)],
+      // At a real region's round trip, in-flight room is what bounds everyone: each at its best too.
+      contenders: [
+        queueCore(100),
+        queueCore(500),
+        sqsConsumer("batch", 8),
+        sqsConsumer("batch", 32),
+        squiss(100),
+        rawSdk(16),
+        rawSdk(32)
+      ],
       ...common
     },
     {
