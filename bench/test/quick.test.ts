@@ -57,4 +57,4 @@ it("runs every scenario with every contender, settles every message once, and wr
   expect(results.idle.map((i) => i.name)).toContain("queue-core")
   expect(readFileSync(join(resultsDir, "results.md"), "utf8")).toContain("| **queue-core** |")
   expect(readFileSync(join(resultsDir, "chart.svg"), "utf8")).toMatch(/^<svg[\s\S]*queue-core[\s\S]*<\/svg>$/)
-}, 240_000)
+}, 420_000)

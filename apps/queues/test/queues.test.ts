@@ -21,7 +21,9 @@ const json = async (args: ReadonlyArray<string>) => {
   return JSON.parse(result.stdout.join("\n"))
 }
 
-describe("queues, as a process", () => {
+// Each test runs the app several times, each a process: on a CI machine busy with the whole
+// suite a start takes seconds.
+describe("queues, as a process", { timeout: 90_000 }, () => {
   it("creates a queue with its dead-letter queue, and lists and describes them", async () => {
     const created = await json([
       "create",
@@ -135,8 +137,9 @@ describe("an interrupted redrive", () => {
         Array.from({ length: 1000 }, (_, i) => `payment ${i}`)
       )
       const redrive = spawnApp("queues", ["redrive", dlq], { SQS_ENDPOINT: slow.endpoint })
-      // Half-way or so: a few batches moved.
-      for (let i = 0; i < 200 && (slow.inspect("payments")?.ready ?? 0) < 100; i++) {
+      // Once a few batches have moved (the app has started and handles signals by then).
+      const deadline = Date.now() + 45_000
+      while ((slow.inspect("payments")?.ready ?? 0) < 100 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
       redrive.child.kill("SIGINT")
@@ -150,5 +153,5 @@ describe("an interrupted redrive", () => {
     } finally {
       await slow.stop()
     }
-  }, 60_000)
+  }, 90_000)
 })
