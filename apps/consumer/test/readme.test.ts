@@ -95,4 +95,33 @@ describe("the README's commands, as written", () => {
       })
     )
   }, 120_000)
+
+  it("runs each queues command in the order shown, against the lab's queues", async () => {
+    const queuesCommands = [...readme.matchAll(/^\.\/dev queues [^#\n]*/gm)].map((match) => match[0].trim())
+    expect(queuesCommands.map((command) => command.split(" ")[2])).toEqual([
+      "list",
+      "describe",
+      "create",
+      "peek",
+      "redrive",
+      "purge"
+    ])
+    const server = await start({ queues: BACKGROUND_CHECK_QUEUES })
+    servers.push(server)
+    server.enqueue("BackgroundCheckApp", ["one", "two"])
+    server.enqueue("BackgroundCheckApp-dlq", ["dead 1", "dead 2", "dead 3"])
+    const outputs: Array<string> = []
+    for (const command of queuesCommands) {
+      const result = run(command, server)
+      expect(await result.exited, `${command}: ${result.stderr()}`).toBe(0)
+      outputs.push(result.stdout())
+    }
+    expect(outputs[0]).toMatch(/^BackgroundCheckApp\s+standard\s+2\s+0\s+0\s+BackgroundCheckApp-dlq/m)
+    expect(outputs[1]).toMatch(/dead-letter queue\s+BackgroundCheckApp-dlq after 5 receives: 3 visible/)
+    expect(server.inspect("Orders-dlq")).toBeDefined()
+    expect(outputs[3].split("\n").filter((line) => line !== "")).toHaveLength(3)
+    expect(outputs[4]).toContain("moved 3 message(s) from BackgroundCheckApp-dlq to BackgroundCheckApp")
+    // The purge came last: nothing is left of the two messages and the three moved back.
+    expect(server.inspect("BackgroundCheckApp")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
+  }, 120_000)
 })
