@@ -119,7 +119,7 @@ describe("the README's commands, as written", () => {
     expect(outputs[0]).toMatch(/^BackgroundCheckApp\s+standard\s+2\s+0\s+0\s+BackgroundCheckApp-dlq/m)
     expect(outputs[1]).toMatch(/dead-letter queue\s+BackgroundCheckApp-dlq after 5 receives: 3 visible/)
     expect(server.inspect("Orders-dlq")).toBeDefined()
-    expect(outputs[3].split("\n").filter((line) => line !== "")).toHaveLength(3)
+    expect(outputs[3]!.split("\n").filter((line) => line !== "")).toHaveLength(3)
     expect(outputs[4]).toContain("moved 3 message(s) from BackgroundCheckApp-dlq to BackgroundCheckApp")
     // The purge came last: nothing is left of the two messages and the three moved back.
     expect(server.inspect("BackgroundCheckApp")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
