@@ -2,7 +2,7 @@
  * The worker (the lab's receive.py): long-polls the queue, prints each message, deletes it once
  * printed, and shuts down cleanly on SIGINT/SIGTERM.
  */
-import { Flags, HealthServer, Logging, runMain, Services } from "@bgcheck/app-kit"
+import { Flags, HealthServer, Logging, runMain, Services, Telemetry } from "@bgcheck/app-kit"
 import { Consumer, ConsumerMetrics, Queues } from "@bgcheck/queue-core"
 import { Config, Duration, Effect, identity, Option } from "effect"
 import { Command, Flag } from "effect/cli"
@@ -97,6 +97,7 @@ const consumer = Command.make("consumer", flags, (flags) =>
     )
   }).pipe(
     Effect.provide(Services.layer(flags, { embedLocalSqs: true })),
+    Effect.provide(Telemetry.layer("consumer")),
     Effect.provide(Logging.layer(flags.logFormat))
   )
 ).pipe(Command.withDescription("Receive messages from an SQS queue, print each one, and delete it."))

@@ -3,7 +3,7 @@
  * prints the message id; or N numbered copies, or one message per line of a file or stdin, as a
  * stream with a progress bar and a summary.
  */
-import { AppErrors, Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
+import { AppErrors, Flags, Logging, runMain, Services, Telemetry } from "@bgcheck/app-kit"
 import { OutgoingMessage, Producer } from "@bgcheck/queue-core"
 import { Console, Duration, Effect, Option, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
@@ -228,7 +228,11 @@ const sender = Command.make("sender", flags, (flags) =>
     if (Option.isNone(flags.file) && flags.count === 1)
       return yield* sendOne(flags, toMessage({ label: "", body: flags.body }))
     yield* sendMany(flags, toMessage)
-  }).pipe(Effect.provide(Services.layer(flags)), Effect.provide(Logging.layer(flags.logFormat)))
+  }).pipe(
+    Effect.provide(Services.layer(flags)),
+    Effect.provide(Telemetry.layer("sender")),
+    Effect.provide(Logging.layer(flags.logFormat))
+  )
 ).pipe(
   Command.withDescription("Send messages to an SQS queue (Hello World to BackgroundCheckApp by default).")
 )

@@ -3,7 +3,7 @@
  * background-check job, `--interval` apart.
  */
 import { randomUUID } from "node:crypto"
-import { AppErrors, Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
+import { AppErrors, Flags, Logging, runMain, Services, Telemetry } from "@bgcheck/app-kit"
 import { Console, Duration, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { report } from "./report.ts"
@@ -43,7 +43,11 @@ const statusReporter = Command.make("status-reporter", flags, (flags) =>
         Effect.fail(AppErrors.badInput(`--job-id ${shown(jobId)}: ${error.reason} (nothing was sent)`))
       )
     )
-  }).pipe(Effect.provide(Services.layer(flags)), Effect.provide(Logging.layer(flags.logFormat)))
+  }).pipe(
+    Effect.provide(Services.layer(flags)),
+    Effect.provide(Telemetry.layer("status-reporter")),
+    Effect.provide(Logging.layer(flags.logFormat))
+  )
 ).pipe(Command.withDescription("Send a background-check job's three status updates to an SQS queue."))
 
 runMain(statusReporter)
