@@ -1,0 +1,111 @@
+/**
+ * The least-privilege IAM policies in `iam/`: each app, run through everything it does against a
+ * local SQS that counts requests by action, calls exactly the SQS actions its policy grants, no
+ * fewer and no more. (Batch actions are authorized by their single-message action, as IAM does.)
+ */
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import { describe, expect, it } from "vitest"
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
+
+/** The IAM action that authorizes an SQS API action. */
+const IAM_ACTION: Record<string, string> = {
+  SendMessageBatch: "sqs:SendMessage",
+  DeleteMessageBatch: "sqs:DeleteMessage",
+  ChangeMessageVisibilityBatch: "sqs:ChangeMessageVisibility"
+}
+const iamActionOf = (action: string) => IAM_ACTION[action] ?? `sqs:${action}`
+
+interface Statement {
+  readonly Effect: string
+  readonly Action: ReadonlyArray<string>
+  readonly Resource: string | ReadonlyArray<string>
+}
+
+const granted = (file: string) => {
+  const policy = JSON.parse(readFileSync(`${repoRoot}iam/${file}`, "utf8")) as {
+    Version: string
+    Statement: ReadonlyArray<Statement>
+  }
+  expect(policy.Version).toBe("2012-10-17")
+  for (const statement of policy.Statement) {
+    expect(statement.Effect).toBe("Allow")
+    // Never every action, never every SQS action.
+    for (const action of statement.Action) expect(action).toMatch(/^sqs:[A-Z][A-Za-z]+$/)
+  }
+  return new Set(policy.Statement.flatMap((statement) => statement.Action))
+}
+
+/** Runs `scenario` against a fresh local SQS; the IAM actions its requests needed. */
+const actionsUsedBy = async (
+  scenario: (env: Record<string, string>, server: LocalSqsServer) => Promise<void>
+) => {
+  const server = await start({ queues: BACKGROUND_CHECK_QUEUES })
+  try {
+    await scenario({ SQS_ENDPOINT: server.endpoint }, server)
+    return new Set(Object.keys(server.requestCounts()).map(iamActionOf))
+  } finally {
+    await server.stop()
+  }
+}
+
+const ok = async (app: string, args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const result = await runApp(app, args, env)
+  expect(result.code, `${app} ${args.join(" ")}: ${result.stderr.join("\n")}`).toBe(0)
+}
+
+describe("IAM policies", { timeout: 120_000 }, () => {
+  it("consumer.json: receiving, deleting, and releasing the messages in progress on shutdown", async () => {
+    const used = await actionsUsedBy(async (env, server) => {
+      await ok("sender", ["--count", "3"], env)
+      const consumer = spawnApp(
+        "consumer",
+        ["--wait", "1s", "--work-time", "30s", "--shutdown-timeout", "0s"],
+        env
+      )
+      // Received and in progress (30 s of work each): SIGTERM releases them.
+      for (
+        let waited = 0;
+        server.inspect("BackgroundCheckApp")?.inFlight !== 3 && waited < 30_000;
+        waited += 50
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      consumer.child.kill("SIGTERM")
+      expect(await consumer.exited).toBe(0)
+      // Then handled to the end: deleted.
+      const again = spawnApp("consumer", ["--wait", "1s"], env)
+      await again.waitForLine((line) => line.includes("Hello World (3/3)"), 30_000)
+      again.child.kill("SIGTERM")
+      expect(await again.exited).toBe(0)
+    })
+    used.delete("sqs:SendMessage") // the sender's, above
+    expect([...used].sort()).toEqual([...granted("consumer.json")].sort())
+  })
+
+  it("sender.json: the sender (one message, many, a file) and the status reporter", async () => {
+    const used = await actionsUsedBy(async (env) => {
+      await ok("sender", [], env)
+      await ok("sender", ["--count", "25"], env)
+      await ok("status-reporter", ["--interval", "0s"], env)
+    })
+    expect([...used].sort()).toEqual([...granted("sender.json")].sort())
+  })
+
+  it("queues.json: every queues command", async () => {
+    const used = await actionsUsedBy(async (env, server) => {
+      await ok("sender", ["--count", "3"], env)
+      server.enqueue("BackgroundCheckApp-dlq", ["dead"])
+      await ok("queues", ["list"], env)
+      await ok("queues", ["describe", "BackgroundCheckApp"], env)
+      await ok("queues", ["create", "BackgroundCheckApp-extra", "--dlq"], env)
+      await ok("queues", ["peek", "BackgroundCheckApp"], env)
+      await ok("queues", ["redrive", "BackgroundCheckApp-dlq"], env)
+      await ok("queues", ["purge", "BackgroundCheckApp", "--yes"], env)
+    })
+    expect([...used].sort()).toEqual([...granted("queues.json")].sort())
+  })
+})
