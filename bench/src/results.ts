@@ -130,16 +130,26 @@ export const targets = (
   against("send-20ms", "msg/s ≥ 1.5× the best peer", rate, (r) => r >= 1.5)
   against("send", "msg/s ≥ 1.5× the best peer", rate, (r) => r >= 1.5)
   against("send", "CPU per message ≤ 0.5× the best peer's", cpu, (r) => r <= 0.5, true)
-  const steady = find(scenarios, "steady")
-  const steadySelf = steady && ours(steady)[0]
-  if (steady !== undefined && steadySelf !== undefined) {
-    list.push({
-      scenario: steady.title,
-      target: "requests per message ≤ 0.22",
-      measured: fmt(steadySelf.requestsPerMessage.median, 3),
-      met: steadySelf.requestsPerMessage.median <= 0.22
-    })
+  /** A target on queue-core's own figure in a scenario: `measure` gives the value and how it reads. */
+  const absolute = (
+    id: string,
+    target: string,
+    measure: (self: ContenderResult) => { readonly value: number; readonly shown: string } | undefined,
+    met: (value: number) => boolean
+  ) => {
+    const scenario = find(scenarios, id)
+    const self = scenario && ours(scenario)[0]
+    const measured = self && measure(self)
+    if (scenario === undefined || measured === undefined) return
+    list.push({ scenario: scenario.title, target, measured: measured.shown, met: met(measured.value) })
   }
+  const steadyRequests = (c: ContenderResult) => c.requestsPerMessage.median
+  absolute(
+    "steady",
+    "requests per message ≤ 0.22",
+    (c) => ({ value: steadyRequests(c), shown: fmt(steadyRequests(c), 3) }),
+    (v) => v <= 0.22
+  )
   against(
     "steady",
     "p99 after warm-up ≤ the best peer's",
@@ -147,30 +157,29 @@ export const targets = (
     (r) => r <= 1,
     true
   )
-  const handler = find(scenarios, "handler-50ms")
-  const handlerSelf = handler && ours(handler)[0]
-  if (handler !== undefined && handlerSelf !== undefined) {
-    // 100 at once, 50 ms each.
-    const ideal = 100 / 0.05
-    list.push({
-      scenario: handler.title,
-      target: "rate ÷ ideal ≥ 0.95",
-      measured: `${fmt(handlerSelf.rate.median / ideal, 2)} (${fmt(handlerSelf.rate.median)} of ${fmt(ideal)} msg/s)`,
-      met: handlerSelf.rate.median / ideal >= 0.95
-    })
-  }
+  // 100 at once, 50 ms each.
+  const ideal = 100 / 0.05
+  absolute(
+    "handler-50ms",
+    "rate ÷ ideal ≥ 0.95",
+    (c) => ({
+      value: c.rate.median / ideal,
+      shown: `${fmt(c.rate.median / ideal, 2)} (${fmt(c.rate.median)} of ${fmt(ideal)} msg/s)`
+    }),
+    (v) => v >= 0.95
+  )
   against("handler-50ms", "CPU ≤ 0.5× the best peer's", cpu, (r) => r <= 0.5, true)
-  const slow = find(scenarios, "slow-messages")
-  const slowSelf = slow && ours(slow)[0]
-  if (slow !== undefined && slowSelf !== undefined && handlerSelf !== undefined) {
-    const r = slowSelf.rate.median / handlerSelf.rate.median
-    list.push({
-      scenario: slow.title,
-      target: "rate ÷ the 50 ms rate ≥ 0.85",
-      measured: fmt(r, 2),
-      met: r >= 0.85
-    })
-  }
+  const handler = find(scenarios, "handler-50ms")
+  const handlerRate = handler && ours(handler)[0]?.rate.median
+  absolute(
+    "slow-messages",
+    "rate ÷ the 50 ms rate ≥ 0.85",
+    (c) =>
+      handlerRate === undefined
+        ? undefined
+        : { value: c.rate.median / handlerRate, shown: fmt(c.rate.median / handlerRate, 2) },
+    (v) => v >= 0.85
+  )
   const idleSelf = idle.find((i) => i.name === "queue-core")
   if (idleSelf !== undefined) {
     list.push({
@@ -180,16 +189,13 @@ export const targets = (
       met: idleSelf.receivesPerMinute <= 3.1
     })
   }
-  const memory = find(scenarios, "memory")
-  const memorySelf = memory && ours(memory)[0]
-  if (memory !== undefined && memorySelf !== undefined) {
-    list.push({
-      scenario: memory.title,
-      target: "peak RSS ≤ 150 MB",
-      measured: `${fmt(memorySelf.peakRssMiB.median * 1.048576)} MB`,
-      met: memorySelf.peakRssMiB.median * 1.048576 <= 150
-    })
-  }
+  const megabytes = (c: ContenderResult) => c.peakRssMiB.median * 1.048576
+  absolute(
+    "memory",
+    "peak RSS ≤ 150 MB",
+    (c) => ({ value: megabytes(c), shown: `${fmt(megabytes(c))} MB` }),
+    (v) => v <= 150
+  )
   return list
 }
 

@@ -6,9 +6,8 @@
  *
  * @since 0.2.0
  */
-import type { MessageAttributeValue } from "@aws-sdk/client-sqs"
 import { Data, Effect, Option } from "effect"
-import { type ReceivedMessage, toReceived } from "./internal/consumer/model.ts"
+import { resendEntry, toReceived } from "./internal/consumer/model.ts"
 import type * as QueueRef from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
 import { SqsClient } from "./SqsClient.ts"
@@ -38,11 +37,6 @@ export interface Progress {
 
 /** How long a batch in hand is hidden if the process dies before it is sent and deleted (seconds). */
 const HIDE_SECONDS = 60
-
-const attributesOf = (message: ReceivedMessage) =>
-  Object.keys(message.messageAttributes).length === 0
-    ? {}
-    : { MessageAttributes: message.messageAttributes as Record<string, MessageAttributeValue> }
 
 /**
  * The queues whose redrive policy names `dlq`: found by listing and resolving every queue (SQS's
@@ -116,17 +110,7 @@ export const redrive = (
         if (messages.length === 0) return false
         const sent = yield* sqs.sendMessageBatch({
           QueueUrl: to.url,
-          Entries: messages.map((message, index) => ({
-            Id: String(index),
-            MessageBody: message.body,
-            ...attributesOf(message),
-            ...(to.fifo
-              ? {
-                  MessageGroupId: message.groupId ?? message.messageId,
-                  MessageDeduplicationId: message.messageId
-                }
-              : {})
-          }))
+          Entries: messages.map((message, index) => ({ Id: String(index), ...resendEntry(message, to) }))
         })
         const moved = (sent.Successful ?? []).map((entry) => messages[Number(entry.Id)]!)
         const refused = (sent.Failed ?? []).map((entry) => ({

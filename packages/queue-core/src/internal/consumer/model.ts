@@ -167,3 +167,18 @@ export const toReceived = (message: Message, queue: Queue): ReceivedMessage => (
   messageAttributes: message.MessageAttributes ?? {},
   queue
 })
+
+/**
+ * A received message as an entry to send it again to `target` (the dead-letter queue, or back to
+ * its source): its body and attributes; on a FIFO target its group (or its own id) and its id as
+ * the deduplication id, so that sending it twice stores it once.
+ */
+export const resendEntry = (message: ReceivedMessage, target: Queue) => ({
+  MessageBody: message.body,
+  ...(Object.keys(message.messageAttributes).length > 0
+    ? { MessageAttributes: { ...message.messageAttributes } as Record<string, MessageAttributeValue> }
+    : {}),
+  ...(target.fifo
+    ? { MessageGroupId: message.groupId ?? message.messageId, MessageDeduplicationId: message.messageId }
+    : {})
+})

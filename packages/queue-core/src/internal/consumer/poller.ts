@@ -92,8 +92,9 @@ export const start = <R>({
           )
         )
         const output = yield* receive(count).pipe(Effect.onError(() => inFlight.giveBack(count)))
+        const receivedAt = yield* Clock.currentTimeMillis
         // The health of the loop: a receive came back (see `ConsumerMetrics.health`).
-        yield* Metric.update(metrics.lastReceive, (yield* Clock.currentTimeMillis) / 1000)
+        yield* Metric.update(metrics.lastReceive, receivedAt / 1000)
         const messages = (output.Messages ?? []).map((message) => toReceived(message, queue))
         yield* inFlight.giveBack(count - messages.length)
         if (messages.length === count) yield* Tokens.offer(fullReceives, undefined)
@@ -102,7 +103,7 @@ export const start = <R>({
           return 0
         }
         yield* Metric.update(metrics.received, messages.length)
-        const held = yield* inFlight.hold(messages, visibilityMillis, yield* Clock.currentTimeMillis)
+        const held = yield* inFlight.hold(messages, visibilityMillis, receivedAt)
         if (stopping()) yield* Effect.forEach(held, release, { concurrency: "unbounded", discard: true })
         else yield* dispatch(held)
         return messages.length

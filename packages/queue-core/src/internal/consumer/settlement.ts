@@ -22,7 +22,7 @@ import type { SqsError } from "../../SqsError.ts"
 import * as EntryBatcher from "../entryBatcher.ts"
 import { delayAt } from "../scheduleDelay.ts"
 import type { Held, InFlight } from "./inFlight.ts"
-import { MAX_LEASE } from "./model.ts"
+import { MAX_LEASE, resendEntry } from "./model.ts"
 import type { Settings } from "./settings.ts"
 
 export interface Settlement {
@@ -143,21 +143,8 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Depend
         )
         if (Option.isNone(dlq)) return yield* retryLaterNow(held, undefined)
         const target = dlq.value
-        const { message } = held
         const moved = yield* sqs
-          .sendMessage({
-            QueueUrl: target.url,
-            MessageBody: message.body,
-            ...(Object.keys(message.messageAttributes).length > 0
-              ? { MessageAttributes: { ...message.messageAttributes } }
-              : {}),
-            ...(target.fifo
-              ? {
-                  MessageGroupId: message.groupId ?? message.messageId,
-                  MessageDeduplicationId: message.messageId
-                }
-              : {})
-          })
+          .sendMessage({ QueueUrl: target.url, ...resendEntry(held.message, target) })
           .pipe(
             Effect.as(true),
             Effect.catch((error) =>
