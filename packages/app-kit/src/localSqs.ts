@@ -31,13 +31,16 @@ export const ensureLocalSqs = Effect.fnUntraced(function* (settings: SqsConfig.S
   if (settings.mode !== "local" || settings.endpoint === undefined) return
   if (yield* answers(settings.endpoint)) return
   const port = Number(new URL(settings.endpoint).port)
-  const { BACKGROUND_CHECK_QUEUES, start } = yield* Effect.promise(() => import("@bgcheck/local-sqs"))
+  const { BACKGROUND_CHECK_BUCKETS, BACKGROUND_CHECK_QUEUES, start } = yield* Effect.promise(
+    () => import("@bgcheck/local-sqs")
+  )
   yield* Effect.acquireRelease(
-    Effect.promise(() => start({ port, queues: BACKGROUND_CHECK_QUEUES })),
+    Effect.promise(() => start({ port, queues: BACKGROUND_CHECK_QUEUES, buckets: BACKGROUND_CHECK_BUCKETS })),
     (server) => Effect.promise(() => server.stop())
   )
   yield* Effect.logInfo(
     `nothing answered at ${settings.endpoint}: started an embedded local SQS there with ` +
-      `${BACKGROUND_CHECK_QUEUES.map((queue) => queue.name).join(", ")} (it stops with this process)`
+      `${BACKGROUND_CHECK_QUEUES.map((queue) => queue.name).join(", ")} and the bucket ` +
+      `${BACKGROUND_CHECK_BUCKETS.join(", ")} (it stops with this process)`
   )
 })

@@ -2,7 +2,9 @@
  * An SQS-compatible server embedded in the current process, for development and tests.
  *
  * It is fauxqs listening on 127.0.0.1 only, with the error codes real SQS sends and queue URLs
- * that point back at the server itself (`http://127.0.0.1:PORT/000000000000/NAME`).
+ * that point back at the server itself (`http://127.0.0.1:PORT/000000000000/NAME`). On the same
+ * endpoint it serves S3 (path-style, for large payloads) and SNS (for topics fanning out to
+ * queues), to signed requests only (see `requestFilter`).
  */
 
 import { DataDirError, prepareDataDir } from "./dataDir.ts"
@@ -15,6 +17,7 @@ import {
   type PersistenceManagerLike,
   type SqsStoreLike
 } from "./fauxqsInternals.ts"
+import { actionOf } from "./requestActions.ts"
 import * as RequestFilter from "./requestFilter.ts"
 import { realQueryErrorHeader } from "./sqsErrorCodes.ts"
 
@@ -43,6 +46,8 @@ export interface StartOptions {
    */
   readonly dataDir?: string
   readonly queues?: ReadonlyArray<QueueSpec>
+  /** S3 buckets to create when the server starts. */
+  readonly buckets?: ReadonlyArray<string>
   /** Milliseconds added to every request, as a real SQS region's round trip would (default 0). */
   readonly latencyMs?: number
 }
@@ -62,13 +67,20 @@ export interface LocalSqsServer {
   createQueue(spec: QueueSpec): CreatedQueue
   /** The dead-letter queue `createQueue` makes for a queue name. */
   deadLetterQueueOf(name: string): CreatedQueue
+  /** Creates an S3 bucket; a no-op for an existing one. */
+  createBucket(name: string): void
+  /** The keys of a bucket's objects, sorted; undefined when there is no such bucket. */
+  objectKeys(bucket: string): ReadonlyArray<string> | undefined
   /** Deletes a queue by name; a no-op when it does not exist. */
   deleteQueue(name: string): void
   /** Counts of a queue's messages, read without changing them. */
   inspect(
     name: string
   ): { readonly ready: number; readonly delayed: number; readonly inFlight: number } | undefined
-  /** SQS requests received since the start (or the last `resetRequestCounts`), by action. */
+  /**
+   * Requests received since the start (or the last `resetRequestCounts`), by action: SQS's own
+   * names (`ReceiveMessage`), and S3's prefixed (`S3.GetObject`).
+   */
   requestCounts(): Readonly<Record<string, number>>
   resetRequestCounts(): void
   /** Test only: puts messages on a standard queue directly, without a request (fast bulk fills). */
@@ -80,9 +92,9 @@ export interface LocalSqsServer {
    */
   injectFaults(faults: Faults.Faults): void
   clearFaults(): void
-  /** Removes every message, keeping the queues. */
+  /** Removes every message and S3 object, keeping the queues and buckets. */
   reset(): void
-  /** Removes every queue and message. */
+  /** Removes every queue, message, bucket and object. */
   purgeAll(): void
   stop(): Promise<void>
 }
@@ -129,11 +141,8 @@ export const start = async (options: StartOptions = {}): Promise<LocalSqsServer>
   // The latency the server was started with stays under injected faults and after clearing them.
   Faults.install(app, () => faults, options.latencyMs ?? 0)
   app.addHook("onRequest", (request: any, _reply: unknown, done: () => void) => {
-    const target = request.headers["x-amz-target"]
-    if (typeof target === "string") {
-      const action = target.replace("AmazonSQS.", "")
-      requestCounts[action] = (requestCounts[action] ?? 0) + 1
-    }
+    const action = actionOf(request)
+    if (action !== undefined) requestCounts[action] = (requestCounts[action] ?? 0) + 1
     done()
   })
   app.addHook("onSend", (_request: unknown, reply: any, payload: unknown, done: any) => {
@@ -186,6 +195,13 @@ export const start = async (options: StartOptions = {}): Promise<LocalSqsServer>
       const dlq = deadLetterName(name)
       return { name: dlq, url: queueUrl(dlq), arn: queueArn(dlq) }
     },
+    createBucket: (name) => stores.s3Store.createBucket(name),
+    objectKeys: (bucket) =>
+      stores.s3Store.hasBucket(bucket)
+        ? stores.s3Store
+            .listObjects(bucket, { maxKeys: Number.MAX_SAFE_INTEGER })
+            .objects.map((object: { key: string }) => object.key)
+        : undefined,
     deleteQueue: (name) => {
       const queue = stores.sqsStore.getQueueByArn(queueArn(name))
       if (queue !== undefined) stores.sqsStore.deleteQueue(queue.url)
@@ -218,14 +234,17 @@ export const start = async (options: StartOptions = {}): Promise<LocalSqsServer>
     },
     reset: () => {
       stores.sqsStore.clearMessages()
+      stores.s3Store.clearObjects()
       persistence?.clearMessagesAndObjects()
     },
     purgeAll: () => {
       stores.sqsStore.purgeAll()
+      stores.s3Store.purgeAll()
       persistence?.purgeAll()
     },
     stop: () => app.close()
   }
   for (const spec of options.queues ?? []) server.createQueue(spec)
+  for (const bucket of options.buckets ?? []) server.createBucket(bucket)
   return server
 }

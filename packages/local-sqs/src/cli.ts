@@ -4,12 +4,13 @@
  */
 import { parseArgs } from "node:util"
 import { DataDirError, DEFAULT_PORT, start } from "./LocalSqs.ts"
-import { BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
+import { BACKGROUND_CHECK_BUCKETS, BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
 
 const usage = `Usage: local-sqs [--port N] [--data-dir DIR] [--latency MS]
 
 Runs an SQS-compatible server on 127.0.0.1 with the queues BackgroundCheckApp and
-BackgroundCheckApp-dlq. Stop it with Ctrl-C.
+BackgroundCheckApp-dlq, and (on the same endpoint, path-style S3) the bucket
+bgcheck-payloads for messages larger than SQS allows. Stop it with Ctrl-C.
 
   --port N          port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
   --data-dir DIR    keep queues and messages in DIR across restarts (created if missing)
@@ -60,7 +61,8 @@ start({
   port,
   latencyMs,
   ...(parsed["data-dir"] === undefined ? {} : { dataDir: parsed["data-dir"] }),
-  queues: BACKGROUND_CHECK_QUEUES
+  queues: BACKGROUND_CHECK_QUEUES,
+  buckets: BACKGROUND_CHECK_BUCKETS
 }).then(
   (server) => {
     process.stdout.write(
@@ -73,6 +75,7 @@ start({
       if (spec.deadLetter !== undefined)
         process.stdout.write(`  queue ${server.deadLetterQueueOf(spec.name).url}\n`)
     }
+    for (const bucket of BACKGROUND_CHECK_BUCKETS) process.stdout.write(`  bucket s3://${bucket}\n`)
     const stop = () => server.stop().then(() => process.exit(0))
     process.once("SIGINT", stop)
     process.once("SIGTERM", stop)

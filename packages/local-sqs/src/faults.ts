@@ -9,8 +9,13 @@
  * fails the same requests and entries every time.
  */
 
+import { actionOf } from "./requestActions.ts"
+
 export interface Faults {
-  /** Only requests of this action (e.g. "SendMessageBatch"); all actions when absent. */
+  /**
+   * Only requests of this action (e.g. "SendMessageBatch", or "S3.GetObject" for S3's); all SQS
+   * actions when absent.
+   */
   readonly action?: string
   /** Share of requests (0 to 1) answered with the error instead of being processed. */
   readonly requestFailureRate?: number
@@ -84,6 +89,13 @@ const applyFaults = (
   const code = faults.code ?? "InternalError"
   const senderFault = faults.senderFault ?? false
   if ((faults.requestFailureRate ?? 0) > 0 && random() < faults.requestFailureRate!) {
+    if (action.startsWith("S3.")) {
+      reply
+        .code(senderFault ? 400 : 500)
+        .header("content-type", "application/xml")
+        .send(`<Error><Code>${code}</Code><Message>injected fault</Message></Error>`)
+      return
+    }
     reply
       .code(senderFault ? 400 : 500)
       .header("content-type", "application/x-amz-json-1.0")
@@ -125,13 +137,12 @@ const applyFaults = (
 export const install = (app: any, current: () => Active | undefined, baseLatencyMs: number): void => {
   app.addHook("preHandler", (request: any, reply: any, done: (error?: Error) => void) => {
     const active = current()
-    const target = request.headers["x-amz-target"]
-    const action = typeof target === "string" ? target.replace("AmazonSQS.", "") : undefined
+    const action = actionOf(request)
     const matches =
       active !== undefined &&
       active.left > 0 &&
       action !== undefined &&
-      (active.faults.action === undefined || active.faults.action === action)
+      (active.faults.action === undefined ? !action.startsWith("S3.") : active.faults.action === action)
     if (matches) active.left--
     const proceed = matches ? () => applyFaults(active, action, request, reply, done) : () => done()
     const latency = baseLatencyMs + (matches ? (active.faults.latencyMs ?? 0) : 0)

@@ -1,2 +1,2 @@
 export * from "./LocalSqs.ts"
-export { BACKGROUND_CHECK_QUEUES } from "./labQueues.ts"
+export { BACKGROUND_CHECK_BUCKETS, BACKGROUND_CHECK_QUEUES, PAYLOAD_BUCKET } from "./labQueues.ts"

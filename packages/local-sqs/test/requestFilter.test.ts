@@ -62,10 +62,22 @@ describe("a local SQS refuses what a web page could send it", () => {
     expect(server.inspect(QUEUE)).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
   })
 
-  it("refuses SNS even from a signed request: only the SQS API is served", async () => {
+  it("serves SNS only to a signed request (an SDK client, not a web page)", async () => {
     const response = await postForm({ Action: "CreateTopic", Name: "signed" }, { authorization: SIGNED })
-    expect(response.status).toBe(404)
-    expect(await response.text()).toContain("<Code>InvalidAction</Code>")
+    expect(response.status).toBe(200)
+    expect(await response.text()).toContain("<TopicArn>arn:aws:sns:us-east-1:000000000000:signed</TopicArn>")
+  })
+
+  it("refuses an unsigned S3 read (an <img> or a fetch from a web page), in S3's own error shape", async () => {
+    server.createBucket("secrets")
+    const response = await fetch(`${server.endpoint}/secrets/key`)
+    expect(response.status).toBe(403)
+    expect(await response.text()).toMatch(/^<Error><Code>MissingAuthenticationToken<\/Code>/)
+    const withOrigin = await fetch(`${server.endpoint}/secrets/key`, {
+      headers: { origin: "https://evil.example", authorization: SIGNED }
+    })
+    expect(withOrigin.status).toBe(403)
+    await withOrigin.body?.cancel()
   })
 
   it("refuses a form-encoded SendMessage (the old query protocol)", async () => {
