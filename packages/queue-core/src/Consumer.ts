@@ -22,6 +22,10 @@
  * - **A loop that never dies.** Receive errors are logged with their reason and retried with
  *   backoff for as long as the consumer runs. A queue that cannot be resolved at start fails at
  *   once.
+ * - **Wrapped messages.** A body stored in S3 by an extended client (this package's producer, or
+ *   AWS's Java, Python and SNS extended clients) is fetched before the handler sees it, and its
+ *   object deleted after the message (`keepPayloads` keeps it); a missing object is poison, a
+ *   failed read is retried later. With `sns: "unwrap"`, SNS envelopes are opened first.
  * - **FIFO.** Messages of one MessageGroupId are handled one after another, in order, while
  *   groups run in parallel. When one fails, the group's later messages in hand are released, not
  *   handled out of order.
@@ -55,6 +59,8 @@ import * as Poller from "./internal/consumer/poller.ts"
 import { settings } from "./internal/consumer/settings.ts"
 import * as Settlement from "./internal/consumer/settlement.ts"
 import * as Shutdown from "./internal/consumer/shutdown.ts"
+import * as Unwrap from "./internal/consumer/unwrap.ts"
+import { PayloadStore } from "./PayloadStore.ts"
 import type { InvalidQueueRef } from "./QueueRef.ts"
 import { Queues } from "./Queues.ts"
 import { SqsClient } from "./SqsClient.ts"
@@ -103,7 +109,17 @@ export const run = <E, R>(
         metrics
       })
       const shutdown = Shutdown.make(config)
-      const handleOne = Handling.make(handler, { settings: config, queue, inFlight, settlement, metrics })
+      const store = yield* Effect.serviceOption(PayloadStore)
+      const unwrap = Unwrap.make({ unwrapSns: config.unwrapSns, store })
+      const handleOne = Handling.make(handler, {
+        settings: config,
+        queue,
+        inFlight,
+        settlement,
+        metrics,
+        unwrap,
+        store
+      })
       const { dispatch, handlers } = yield* Dispatch.make({
         fifo: queue.fifo,
         handleOne,

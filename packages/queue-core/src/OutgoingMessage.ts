@@ -5,6 +5,7 @@
  */
 import type { MessageAttributeValue, SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs"
 import { Duration, Schema } from "effect"
+import { RESERVED_ATTRIBUTES } from "./LargePayloads.ts"
 import type { Queue } from "./Queues.ts"
 
 /**
@@ -122,7 +123,8 @@ const toAttribute = (value: AttributeValue): MessageAttributeValue => {
     : { DataType: value.dataType, BinaryValue: value.value }
 }
 
-const attributeSize = (name: string, value: MessageAttributeValue): number =>
+/** An attribute's size as SQS counts it: name, data type and value bytes. */
+export const attributeSize = (name: string, value: MessageAttributeValue): number =>
   utf8Length(name) +
   utf8Length(value.DataType ?? "") +
   (value.BinaryValue?.length ?? utf8Length(value.StringValue ?? ""))
@@ -143,7 +145,12 @@ export interface ValidatedMessage {
  *
  * @category validation
  */
-export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessage | InvalidMessage => {
+export const validate = (
+  message: OutgoingMessage,
+  queue: Queue,
+  /** The largest message accepted; the queue's maximum unless large bodies go to S3. */
+  maximumSize: number = queue.maximumMessageSize
+): ValidatedMessage | InvalidMessage => {
   const fail = (reason: string) => new InvalidMessage({ reason })
   if (typeof message.body !== "string" || message.body.length === 0) return fail("the body is empty")
   const invalidChar = findInvalidCharacter(message.body)
@@ -167,6 +174,9 @@ export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessa
           "no leading, trailing or double period, not starting with AWS. or Amazon."
       )
     }
+    if (RESERVED_ATTRIBUTES.includes(name)) {
+      return fail(`attribute name "${name}" is reserved: it marks a message whose body is stored in S3`)
+    }
     const attribute = toAttribute(message.attributes![name]!)
     if (!DATA_TYPE.test(attribute.DataType ?? "")) {
       return fail(`attribute "${name}" has data type "${attribute.DataType}"; use String, Number or Binary`)
@@ -185,9 +195,12 @@ export const validate = (message: OutgoingMessage, queue: Queue): ValidatedMessa
     attributes[name] = attribute
     size += attributeSize(name, attribute)
   }
-  if (size > queue.maximumMessageSize) {
+  if (size > maximumSize) {
     return fail(
-      `the message is ${size} bytes, over the maximum of ${queue.maximumMessageSize} bytes for queue ${queue.name}`
+      maximumSize === queue.maximumMessageSize
+        ? `the message is ${size} bytes, over the maximum of ${maximumSize} bytes for queue ${queue.name}` +
+            "; a payload bucket stores larger ones in S3"
+        : `the message is ${size} bytes, over the maximum of ${maximumSize} bytes for a body stored in S3`
     )
   }
 

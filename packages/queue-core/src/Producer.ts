@@ -15,23 +15,30 @@
  *   messages with bounded concurrency and constant memory, reporting progress.
  * - Inside a span, each message carries the span's trace context (a `traceparent` attribute) so
  *   that the consumer's span continues the trace (see `TraceContext`).
+ * - With a payload bucket (`payloads`), a message larger than the threshold has its body stored
+ *   in S3 and is sent as a pointer that AWS's extended clients read (see `LargePayloads`).
  *
  * @since 0.1.0
  */
 import type { SendMessageBatchRequestEntry, SendMessageBatchResultEntry } from "@aws-sdk/client-sqs"
-import { Context, Duration, Effect, Exit, Layer, type Schedule, Schema, type Stream } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Option, type Schedule, Schema, type Stream } from "effect"
 import * as EntryBatcher from "./internal/entryBatcher.ts"
 import { sendAll as sendAllOf } from "./internal/producer/bulk.ts"
 import {
   type BatchOptions,
   type BulkOptions,
   type BulkSummary,
+  describeFailure,
   type ProducerError,
   SendFailed,
   type SendOutcome,
   type Sent
 } from "./internal/producer/model.ts"
+import * as Offload from "./internal/producer/offload.ts"
+import * as LargePayloads from "./LargePayloads.ts"
 import { InvalidMessage, type OutgoingMessage, type ValidatedMessage, validate } from "./OutgoingMessage.ts"
+import type { PayloadStoreError } from "./PayloadStore.ts"
+import { PayloadStore } from "./PayloadStore.ts"
 import type { InvalidQueueRef } from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
 import * as Schedules from "./Schedules.ts"
@@ -112,6 +119,11 @@ export interface Options {
   readonly entryRetrySchedule?: Schedule.Schedule<unknown, unknown> | undefined
   /** SendMessageBatch requests in flight at once (default 16); further sends wait for a slot. */
   readonly concurrency?: number | undefined
+  /**
+   * Store bodies larger than the threshold in this S3 bucket and send pointers, as AWS's
+   * extended clients do (needs a `PayloadStore`).
+   */
+  readonly payloads?: LargePayloads.Options | undefined
 }
 
 /**
@@ -125,6 +137,19 @@ export const chunk: <A extends { readonly size: number }>(items: ReadonlyArray<A
 const toMessage = (message: OutgoingMessage | string): OutgoingMessage =>
   typeof message === "string" ? { body: message } : message
 
+/** Large bodies need their options right and a store to go to. */
+const offloadFor = (payloads: LargePayloads.Options) =>
+  Effect.gen(function* () {
+    const invalid = LargePayloads.check(payloads)
+    if (invalid !== undefined) return yield* invalid
+    const store = yield* Effect.serviceOption(PayloadStore)
+    if (Option.isNone(store))
+      return yield* new LargePayloads.InvalidPayloadOptions({
+        message: "a payload bucket is set but no PayloadStore is provided (PayloadStore.layer)"
+      })
+    return Offload.make(payloads, store.value)
+  })
+
 const toSendFailed = (error: EntryBatcher.EntryFailed | SqsError): SendFailed | SqsError =>
   error._tag === "EntryFailed"
     ? new SendFailed({ code: error.code, reason: error.reason, senderFault: error.senderFault })
@@ -137,6 +162,7 @@ export const make = (options: Options = {}) =>
   Effect.gen(function* () {
     const sqs = yield* SqsClient
     const queues = yield* Queues
+    const offload = options.payloads === undefined ? undefined : yield* offloadFor(options.payloads)
     const batcher = yield* EntryBatcher.make<
       Omit<SendMessageBatchRequestEntry, "Id">,
       SendMessageBatchResultEntry,
@@ -148,19 +174,34 @@ export const make = (options: Options = {}) =>
       entryRetrySchedule: options.entryRetrySchedule ?? defaultEntryRetrySchedule
     })
 
+    const maximumSize = (queue: Queue) => offload?.maximumSize ?? queue.maximumMessageSize
+
     const check = (queue: Queue, message: OutgoingMessage | string) => {
-      const result = validate(toMessage(message), queue)
+      const result = validate(toMessage(message), queue, maximumSize(queue))
       return result instanceof InvalidMessage ? Effect.fail(result) : Effect.succeed(result)
     }
 
-    const sendValidated = (
-      queue: Queue,
-      message: ValidatedMessage
-    ): Effect.Effect<Sent, SendFailed | SqsError> =>
+    const submit = (queue: Queue, message: ValidatedMessage): Effect.Effect<Sent, SendFailed | SqsError> =>
       batcher.submit(queue.url, message.entry, message.size).pipe(
         Effect.map((ok): Sent => ({ messageId: ok.MessageId ?? "", sequenceNumber: ok.SequenceNumber })),
         Effect.mapError(toSendFailed)
       )
+
+    /** Sends a prepared message; an object stored for it is deleted if SQS surely did not take it. */
+    const submitPrepared = (queue: Queue, prepared: Offload.Prepared) =>
+      prepared.stored === undefined || offload === undefined
+        ? submit(queue, prepared.message)
+        : submit(queue, prepared.message).pipe(
+            Effect.tapError((error) => offload.cleanUp(prepared.stored!, error))
+          )
+
+    const sendValidated = (
+      queue: Queue,
+      message: ValidatedMessage
+    ): Effect.Effect<Sent, SendFailed | SqsError | InvalidMessage | PayloadStoreError> =>
+      offload === undefined
+        ? submit(queue, message)
+        : Effect.flatMap(offload.prepare(queue, message), (prepared) => submitPrepared(queue, prepared))
 
     const sendTo = (queue: Queue, message: OutgoingMessage | string) =>
       TraceContext.inject(toMessage(message)).pipe(
@@ -179,7 +220,7 @@ export const make = (options: Options = {}) =>
       const queue = yield* queues.resolve(queueRef)
       const validated: Array<ValidatedMessage> = []
       for (const [index, message] of messages.entries()) {
-        const result = validate(yield* TraceContext.inject(toMessage(message)), queue)
+        const result = validate(yield* TraceContext.inject(toMessage(message)), queue, maximumSize(queue))
         if (result instanceof InvalidMessage) {
           return yield* messages.length === 1 ? result : new InvalidMessage({ reason: result.reason, index })
         }
@@ -191,13 +232,7 @@ export const make = (options: Options = {}) =>
           sendValidated(queue, message).pipe(
             Effect.match({
               onSuccess: (sent): SendOutcome => ({ _tag: "Sent", index, ...sent }),
-              onFailure: (error): SendOutcome => ({
-                _tag: "Failed",
-                index,
-                code: error._tag === "SendFailed" ? error.code : error.reason._tag,
-                message: error._tag === "SendFailed" ? error.reason : error.message,
-                senderFault: error._tag === "SendFailed" ? error.senderFault : !error.isRetryable
-              })
+              onFailure: (error): SendOutcome => ({ _tag: "Failed", index, ...describeFailure(error) })
             })
           ),
         { concurrency: batchOptions?.concurrency ?? 40 }
@@ -214,8 +249,27 @@ export const make = (options: Options = {}) =>
         Effect.gen(function* () {
           const traceparent = yield* TraceContext.current
           const checked = group.map((item) =>
-            validate(TraceContext.injectWith(traceparent, toMessage(toOutgoing(item))), queue)
+            validate(
+              TraceContext.injectWith(traceparent, toMessage(toOutgoing(item))),
+              queue,
+              maximumSize(queue)
+            )
           )
+          // Large bodies go to S3 first, in parallel; the rest need no effect at all.
+          if (offload !== undefined) {
+            return yield* Effect.forEach(
+              checked,
+              (result) =>
+                result instanceof InvalidMessage
+                  ? Effect.succeed(Exit.fail(result))
+                  : Effect.exit(
+                      Effect.flatMap(offload.prepare(queue, result), (prepared) =>
+                        submitPrepared(queue, prepared)
+                      )
+                    ),
+              { concurrency: "unbounded" }
+            )
+          }
           const valid = checked.filter(
             (result): result is ValidatedMessage => !(result instanceof InvalidMessage)
           )
@@ -253,14 +307,20 @@ export const make = (options: Options = {}) =>
 /**
  * @category layers
  */
-export const layer: Layer.Layer<Producer, never, SqsClient | Queues> = Layer.effect(Producer, make())
+export const layer: Layer.Layer<Producer, never, SqsClient | Queues> = Layer.effect(
+  Producer,
+  // Without payload options, nothing can be invalid.
+  Effect.orDie(make())
+)
 
 /**
- * A producer with non-default flush delay or entry retries.
+ * A producer with non-default flush delay, entry retries or a payload bucket.
  *
  * @category layers
  */
-export const layerWith = (options: Options): Layer.Layer<Producer, never, SqsClient | Queues> =>
+export const layerWith = (
+  options: Options
+): Layer.Layer<Producer, LargePayloads.InvalidPayloadOptions, SqsClient | Queues> =>
   Layer.effect(Producer, make(options))
 
 /**

@@ -1,9 +1,12 @@
 /**
- * The three services most programs need, in one layer: `SqsClient`, `Queues` and `Producer`.
+ * The services most programs need, in one layer: `SqsClient`, `Queues`, `Producer`, and the
+ * `PayloadStore` that large messages (stored in S3) need; it connects only when one comes.
  *
  * @since 0.1.0
  */
 import { Layer } from "effect"
+import type * as LargePayloads from "./LargePayloads.ts"
+import * as PayloadStore from "./PayloadStore.ts"
 import * as Producer from "./Producer.ts"
 import * as Queues from "./Queues.ts"
 import * as SqsClient from "./SqsClient.ts"
@@ -12,22 +15,37 @@ import type * as SqsConfig from "./SqsConfig.ts"
 /**
  * @category models
  */
-export type Services = SqsClient.SqsClient | Queues.Queues | Producer.Producer
+export type Services = SqsClient.SqsClient | Queues.Queues | Producer.Producer | PayloadStore.PayloadStore
 
 /**
- * Queues and Producer over the given client layer.
+ * @category models
+ */
+export interface Options {
+  readonly producer?: Producer.Options | undefined
+  readonly payloadStore?: PayloadStore.Options | undefined
+}
+
+/**
+ * Queues, Producer and PayloadStore over the given client layer.
  *
  * @category layers
  */
 export const layerWithClient = <E, R>(
-  client: Layer.Layer<SqsClient.SqsClient, E, R>
-): Layer.Layer<Services, E, R> =>
-  Producer.layer.pipe(Layer.provideMerge(Queues.layer), Layer.provideMerge(client))
+  client: Layer.Layer<SqsClient.SqsClient, E, R>,
+  options: Options = {}
+): Layer.Layer<Services, E | SqsConfig.InvalidSqsConfig | LargePayloads.InvalidPayloadOptions, R> =>
+  Producer.layerWith(options.producer ?? {}).pipe(
+    Layer.provideMerge(Queues.layer),
+    Layer.provideMerge(PayloadStore.layer(options.payloadStore)),
+    Layer.provideMerge(client)
+  )
 
 /**
- * All three, for the endpoint the options and environment give (see `SqsConfig`).
+ * All of them, for the endpoint the options and environment give (see `SqsConfig`).
  *
  * @category layers
  */
-export const layer = (options: SqsClient.Options = {}): Layer.Layer<Services, SqsConfig.InvalidSqsConfig> =>
-  layerWithClient(SqsClient.layer(options))
+export const layer = (
+  options: SqsClient.Options & Options = {}
+): Layer.Layer<Services, SqsConfig.InvalidSqsConfig | LargePayloads.InvalidPayloadOptions> =>
+  layerWithClient(SqsClient.layer(options), options)

@@ -238,3 +238,62 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
     transport
   } satisfies SqsSettings
 })
+
+/**
+ * Where S3 calls go (large payloads, see `PayloadStore`), decided from the SQS settings.
+ *
+ * @category models
+ */
+export interface S3Settings {
+  /** The endpoint handed to the SDK; absent for real AWS, where the SDK derives it from the region. */
+  readonly endpoint: string | undefined
+  readonly region: string
+  /** True when requests stay on this machine (placeholder credentials are used). */
+  readonly loopback: boolean
+  /** Buckets in the path (`ENDPOINT/BUCKET/KEY`): needed by loopback and most custom endpoints. */
+  readonly forcePathStyle: boolean
+  /** Where requests go, for messages: the endpoint URL, or `AWS S3 in <region>`. */
+  readonly location: string
+  /** What decided the endpoint. */
+  readonly source: string
+}
+
+/**
+ * Resolves where S3 calls go, in the SQS settings' region:
+ *
+ * 1. `AWS_ENDPOINT_URL_S3`, the SDK's own setting for S3, wins.
+ * 2. Else a loopback SQS endpoint serves S3 too (the local SQS does, on the same port).
+ * 3. Else `AWS_ENDPOINT_URL`, as the SDK would read it.
+ * 4. Else real Amazon S3 in the region. An explicit SQS endpoint that is not loopback (a VPC
+ *    endpoint, say) is not reused: it serves SQS only.
+ *
+ * @category constructors
+ */
+export const resolveS3 = Effect.fnUntraced(function* (sqs: SqsSettings) {
+  const explicit = (value: string, source: string) =>
+    Effect.map(parseEndpoint(value, source), (url) => {
+      const endpoint = url.href.replace(/\/$/, "")
+      return {
+        endpoint,
+        region: sqs.region,
+        loopback: isLoopback(url),
+        forcePathStyle: true,
+        location: redact(endpoint),
+        source
+      } satisfies S3Settings
+    })
+  const s3Endpoint = yield* optionalEnv("AWS_ENDPOINT_URL_S3")
+  if (Option.isSome(s3Endpoint)) return yield* explicit(s3Endpoint.value.value, s3Endpoint.value.source)
+  if (sqs.loopback && sqs.endpoint !== undefined)
+    return yield* explicit(sqs.endpoint, `the SQS endpoint (${sqs.source})`)
+  const shared = yield* optionalEnv("AWS_ENDPOINT_URL")
+  if (Option.isSome(shared)) return yield* explicit(shared.value.value, shared.value.source)
+  return {
+    endpoint: undefined,
+    region: sqs.region,
+    loopback: false,
+    forcePathStyle: false,
+    location: `AWS S3 in ${sqs.region}`,
+    source: "the SQS region"
+  } satisfies S3Settings
+})

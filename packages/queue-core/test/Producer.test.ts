@@ -144,7 +144,7 @@ layer(LocalSqsServices, { excludeTestServices: true })("Producer (local SQS over
       const error = yield* Effect.flip(producer.send(name, "x".repeat(1025)))
       assert.strictEqual(
         error.message,
-        `the message is 1025 bytes, over the maximum of 1024 bytes for queue ${name}`
+        `the message is 1025 bytes, over the maximum of 1024 bytes for queue ${name}; a payload bucket stores larger ones in S3`
       )
       yield* producer.send(name, "x".repeat(1024))
       assert.strictEqual(server.inspect(name)?.ready, 1)

@@ -28,7 +28,7 @@ export const LATENCIES = [0, 20] as const
 export const noRetry = Schedule.recurs(0)
 
 /** Tests log only warnings and errors. */
-const quietLogs = Layer.succeed(References.MinimumLogLevel, "Warn")
+export const quietLogs = Layer.succeed(References.MinimumLogLevel, "Warn")
 
 /**
  * The client, queues and producer against a fresh local SQS adding `latencyMs`, plus the server

@@ -3,15 +3,23 @@
  * `handlerTimeout`, and only the handler can be interrupted. Its exit decides the settlement:
  * success deletes; a failure's error chooses retry later, dead-letter or release; a defect
  * counts as a failure (retried later); an interruption by shutdown releases.
+ *
+ * A message that came wrapped (an SNS envelope, a body stored in S3) is unwrapped first, as part
+ * of the handler: a failure to unwrap settles it the same way. Its S3 object is deleted only
+ * once SQS has confirmed the message's delete, so that a crash in between leaves an object
+ * behind, never a message without its body.
  */
 import { Cause, Clock, Duration, Effect, Metric, Option } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
+import * as LargePayloads from "../../LargePayloads.ts"
+import type { PayloadStore } from "../../PayloadStore.ts"
 import type { Queue } from "../../Queues.ts"
 import * as TraceContext from "../../TraceContext.ts"
 import type { Held, InFlight } from "./inFlight.ts"
 import { DeadLetter, type Handler, type ReceivedMessage, Release, RetryLater } from "./model.ts"
 import type { Settings } from "./settings.ts"
 import type { Settlement } from "./settlement.ts"
+import type { Unwrap } from "./unwrap.ts"
 
 /** What to do with a message whose handler did not succeed. */
 export type Outcome =
@@ -35,6 +43,8 @@ export interface Dependencies {
   readonly inFlight: InFlight
   readonly settlement: Settlement
   readonly metrics: QueueMetrics
+  readonly unwrap: Unwrap
+  readonly store: Option.Option<PayloadStore["Service"]>
 }
 
 /**
@@ -45,11 +55,34 @@ export type HandleOne<R> = (held: Held) => Effect.Effect<boolean, never, R>
 
 export const make = <E, R>(
   handler: Handler<E, R>,
-  { settings, queue, inFlight, settlement, metrics }: Dependencies
+  { settings, queue, inFlight, settlement, metrics, unwrap, store }: Dependencies
 ): HandleOne<R> => {
   const timeout = settings.handlerTimeout
+  /** Runs the handler; succeeds with the S3 object the body came from, if it did. */
+  const unwrapAndHandle = (
+    message: ReceivedMessage
+  ): Effect.Effect<LargePayloads.S3Pointer | undefined, unknown, R> =>
+    unwrap.needed(message)
+      ? Effect.flatMap(unwrap.unwrap(message), (unwrapped) =>
+          Effect.as(handler(unwrapped.message), unwrapped.stored)
+        )
+      : Effect.as(handler(message), undefined)
+
+  const removeStored = (stored: LargePayloads.S3Pointer) =>
+    Option.isNone(store) || settings.keepPayloads
+      ? Effect.void
+      : store.value
+          .remove(stored)
+          .pipe(
+            Effect.catch((error) =>
+              Effect.logWarning(
+                `could not delete ${LargePayloads.formatPointer(stored)} after its message: ${error.message}`
+              )
+            )
+          )
+
   const runHandler = (message: ReceivedMessage) => {
-    const handled = Effect.interruptible(handler(message)).pipe(
+    const handled = Effect.interruptible(unwrapAndHandle(message)).pipe(
       Effect.withSpan(
         `${queue.name} process`,
         {
@@ -91,7 +124,8 @@ export const make = <E, R>(
         Duration.millis((yield* Clock.currentTimeMillis) - started)
       )
       if (exit._tag === "Success") {
-        yield* settlement.delete(held)
+        const deleted = yield* settlement.delete(held)
+        if (deleted && exit.value !== undefined) yield* removeStored(exit.value)
         return true
       }
       const outcome = outcomeOf(exit.cause)

@@ -5,8 +5,10 @@
  */
 import type { Message, MessageAttributeValue } from "@aws-sdk/client-sqs"
 import { Duration, type Effect, type Schedule, Schema } from "effect"
+import type { S3Pointer } from "../../LargePayloads.ts"
 import type { Queue } from "../../Queues.ts"
 import * as Schedules from "../../Schedules.ts"
+import type { Notification } from "../../SnsEnvelope.ts"
 import type { SqsError } from "../../SqsError.ts"
 
 /**
@@ -25,6 +27,10 @@ export interface ReceivedMessage {
   readonly attributes: Readonly<Record<string, string>>
   readonly messageAttributes: Readonly<Record<string, MessageAttributeValue>>
   readonly queue: Queue
+  /** Where the body was stored, for a message sent through S3 (see `LargePayloads`). */
+  readonly payload?: S3Pointer | undefined
+  /** The SNS notification the body and attributes came in, with `sns: "unwrap"`. */
+  readonly sns?: Notification | undefined
 }
 
 /**
@@ -112,6 +118,17 @@ export interface Options {
    * Default: 1 s, doubling, jittered, at most 15 minutes.
    */
   readonly retryDelay?: Schedule.Schedule<unknown, ReceivedMessage> | undefined
+  /**
+   * `unwrap`: every message is an SNS notification (a topic's subscription without raw
+   * delivery); the handler gets the published message and its attributes, and a body that is not
+   * a notification is poison (dead-lettered). Default `keep`: bodies as they are.
+   */
+  readonly sns?: "unwrap" | "keep" | undefined
+  /**
+   * Keep the S3 object of a message sent through S3 once the message is deleted (default false:
+   * it is deleted after SQS confirms the message's delete). Needs a `PayloadStore`.
+   */
+  readonly keepPayloads?: boolean | undefined
 }
 
 /**

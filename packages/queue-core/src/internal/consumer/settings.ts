@@ -27,6 +27,8 @@ export interface Settings {
   readonly emptyReceiveBackoff: Schedule.Schedule<unknown, unknown>
   readonly partialReceivePause: Duration.Duration
   readonly retryDelay: Schedule.Schedule<unknown, ReceivedMessage>
+  readonly unwrapSns: boolean
+  readonly keepPayloads: boolean
 }
 
 const durationOption = (
@@ -77,6 +79,10 @@ export const settings = Effect.fnUntraced(function* (options: Options) {
     options.settlementConcurrency ?? Math.min(16, Math.max(2, Math.ceil(maxInFlight / 10)))
   )
   const wait = (yield* durationOption("waitTime", options.waitTime, limits.waitTime)) ?? limits.waitTime.max
+  if (options.sns !== undefined && options.sns !== "unwrap" && options.sns !== "keep")
+    return yield* new InvalidOptions({
+      message: `sns must be "unwrap" or "keep", got ${String(options.sns)}`
+    })
   return {
     maxMessages,
     maxInFlight,
@@ -96,6 +102,8 @@ export const settings = Effect.fnUntraced(function* (options: Options) {
     emptyReceiveBackoff: options.emptyReceiveBackoff ?? Schedules.emptyReceiveBackoff,
     partialReceivePause:
       (yield* durationOption("partialReceivePause", options.partialReceivePause)) ?? Duration.millis(10),
-    retryDelay: options.retryDelay ?? defaultRetryDelay
+    retryDelay: options.retryDelay ?? defaultRetryDelay,
+    unwrapSns: options.sns === "unwrap",
+    keepPayloads: options.keepPayloads ?? false
   } satisfies Settings
 })

@@ -26,8 +26,8 @@ import { MAX_LEASE, resendEntry } from "./model.ts"
 import type { Settings } from "./settings.ts"
 
 export interface Settlement {
-  /** The handler succeeded: delete the message. */
-  readonly delete: (held: Held) => Effect.Effect<void>
+  /** The handler succeeded: delete the message; true once SQS confirmed the delete. */
+  readonly delete: (held: Held) => Effect.Effect<boolean>
   /** Visible again at once, for any consumer. */
   readonly release: (held: Held) => Effect.Effect<void>
   /** Back after `delay`, or after the retry schedule at its receive count. */
@@ -85,16 +85,19 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Depend
         .startSettling(held)
         .pipe(Effect.andThen(effect), Effect.ensuring(inFlight.settled(held)), Effect.uninterruptible)
 
-    const deleteNow = (held: Held, onDeleted: Effect.Effect<void>) =>
+    const deleteNow = (held: Held, onDeleted: Effect.Effect<void>): Effect.Effect<boolean> =>
       deletes.submit(queue.url, { ReceiptHandle: held.message.receiptHandle }).pipe(
         Effect.matchEffect({
-          onSuccess: () => onDeleted,
+          onSuccess: () => Effect.as(onDeleted, true),
           onFailure: (error) =>
-            Effect.andThen(
-              Metric.update(metrics.duplicatesRisked, 1),
-              Effect.logWarning(
-                `SQS did not delete message ${held.message.messageId} (${error.message}): it will be received again`
-              )
+            Effect.as(
+              Effect.andThen(
+                Metric.update(metrics.duplicatesRisked, 1),
+                Effect.logWarning(
+                  `SQS did not delete message ${held.message.messageId} (${error.message}): it will be received again`
+                )
+              ),
+              false
             )
         })
       )

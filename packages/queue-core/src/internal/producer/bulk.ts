@@ -5,22 +5,15 @@
  */
 import { Clock, Effect, Exit, Stream } from "effect"
 import { MAX_ENTRIES as GROUP_SIZE } from "../entryBatcher.ts"
-import type { BulkFailure, BulkOptions, BulkSummary, ProducerError, Progress, Sent } from "./model.ts"
-
-/** A failure as a bulk send reports it: a code and a message. */
-const describeFailure = (
-  error: ProducerError | undefined
-): { readonly code: string; readonly message: string } => {
-  if (error === undefined) return { code: "Defect", message: "unexpected failure" }
-  switch (error._tag) {
-    case "SendFailed":
-      return { code: error.code, message: error.reason }
-    case "SqsError":
-      return { code: error.reason._tag, message: error.message }
-    default:
-      return { code: error._tag, message: error.message }
-  }
-}
+import {
+  type BulkFailure,
+  type BulkOptions,
+  type BulkSummary,
+  describeFailure,
+  type ProducerError,
+  type Progress,
+  type Sent
+} from "./model.ts"
 
 /** How long a batch waits for the stream to give it 10 messages before it goes out smaller. */
 const GATHER_WITHIN = "10 millis"
@@ -61,7 +54,8 @@ export const sendAll = <A, E, R>(
             failed++
             if (failures.length < maxFailuresKept) {
               const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
-              failures.push({ item: group[index]!, ...describeFailure(error) })
+              const { code, message } = describeFailure(error)
+              failures.push({ item: group[index]!, code, message })
             }
           }
           if (options.onProgress !== undefined)

@@ -5,6 +5,7 @@
 import type { Effect } from "effect"
 import { Schema } from "effect"
 import type { InvalidMessage, OutgoingMessage } from "../../OutgoingMessage.ts"
+import type { PayloadStoreError } from "../../PayloadStore.ts"
 import type { InvalidQueueRef } from "../../QueueRef.ts"
 import type { SqsError } from "../../SqsError.ts"
 
@@ -37,7 +38,27 @@ export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
 /**
  * @category errors
  */
-export type ProducerError = SqsError | InvalidMessage | InvalidQueueRef | SendFailed
+export type ProducerError = SqsError | InvalidMessage | InvalidQueueRef | SendFailed | PayloadStoreError
+
+/**
+ * A failure as outcomes and summaries report it: a code, a message, and whether the message
+ * itself was at fault.
+ */
+export const describeFailure = (
+  error: ProducerError | undefined
+): { readonly code: string; readonly message: string; readonly senderFault: boolean } => {
+  if (error === undefined) return { code: "Defect", message: "unexpected failure", senderFault: false }
+  switch (error._tag) {
+    case "SendFailed":
+      return { code: error.code, message: error.reason, senderFault: error.senderFault }
+    case "SqsError":
+      return { code: error.reason._tag, message: error.message, senderFault: !error.isRetryable }
+    case "PayloadStoreError":
+      return { code: error._tag, message: error.message, senderFault: !error.retryable }
+    default:
+      return { code: error._tag, message: error.message, senderFault: true }
+  }
+}
 
 /**
  * What happened to one message of a batch, by its position in the input.
