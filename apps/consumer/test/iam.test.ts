@@ -1,12 +1,21 @@
 /**
  * The least-privilege IAM policies in `iam/`: each app, run through everything it does against a
- * local SQS that counts requests by action, calls exactly the SQS actions its policy grants, no
- * fewer and no more. (Batch actions are authorized by their single-message action, as IAM does.)
+ * local SQS that counts requests by action, calls exactly the SQS and S3 actions its policy
+ * grants, no fewer and no more. (Batch actions are authorized by their single-message action, as
+ * IAM does.)
  */
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
-import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import {
+  BACKGROUND_CHECK_BUCKETS,
+  BACKGROUND_CHECK_QUEUES,
+  type LocalSqsServer,
+  PAYLOAD_BUCKET,
+  start
+} from "@bgcheck/local-sqs"
 import { describe, expect, it } from "vitest"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
@@ -17,7 +26,8 @@ const IAM_ACTION: Record<string, string> = {
   DeleteMessageBatch: "sqs:DeleteMessage",
   ChangeMessageVisibilityBatch: "sqs:ChangeMessageVisibility"
 }
-const iamActionOf = (action: string) => IAM_ACTION[action] ?? `sqs:${action}`
+const iamActionOf = (action: string) =>
+  action.startsWith("S3.") ? `s3:${action.slice("S3.".length)}` : (IAM_ACTION[action] ?? `sqs:${action}`)
 
 interface Statement {
   readonly Effect: string
@@ -33,8 +43,10 @@ const granted = (file: string) => {
   expect(policy.Version).toBe("2012-10-17")
   for (const statement of policy.Statement) {
     expect(statement.Effect).toBe("Allow")
-    // Never every action, never every SQS action.
-    for (const action of statement.Action) expect(action).toMatch(/^sqs:[A-Z][A-Za-z]+$/)
+    // Never every action, never every SQS or S3 action; S3 only on the payload bucket's objects.
+    for (const action of statement.Action) expect(action).toMatch(/^(sqs|s3):[A-Z][A-Za-z]+$/)
+    if (statement.Action.some((action) => action.startsWith("s3:")))
+      expect(statement.Resource).toBe(`arn:aws:s3:::${PAYLOAD_BUCKET}/*`)
   }
   return new Set(policy.Statement.flatMap((statement) => statement.Action))
 }
@@ -43,7 +55,7 @@ const granted = (file: string) => {
 const actionsUsedBy = async (
   scenario: (env: Record<string, string>, server: LocalSqsServer) => Promise<void>
 ) => {
-  const server = await start({ queues: BACKGROUND_CHECK_QUEUES })
+  const server = await start({ queues: BACKGROUND_CHECK_QUEUES, buckets: BACKGROUND_CHECK_BUCKETS })
   try {
     await scenario({ SQS_ENDPOINT: server.endpoint }, server)
     return new Set(Object.keys(server.requestCounts()).map(iamActionOf))
@@ -55,6 +67,14 @@ const actionsUsedBy = async (
 const ok = async (app: string, args: ReadonlyArray<string>, env: Record<string, string>) => {
   const result = await runApp(app, args, env)
   expect(result.code, `${app} ${args.join(" ")}: ${result.stderr.join("\n")}`).toBe(0)
+}
+
+/** A file of one message of 2 MiB, more than SQS takes: it goes through S3. */
+const largeMessageFile = () => {
+  const dir = mkdtempSync(join(tmpdir(), "iam-"))
+  const file = join(dir, "large.txt")
+  writeFileSync(file, `${"L".repeat(2 * 1024 * 1024)}\n`)
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
 describe("IAM policies", { timeout: 120_000 }, () => {
@@ -76,21 +96,52 @@ describe("IAM policies", { timeout: 120_000 }, () => {
       }
       consumer.child.kill("SIGTERM")
       expect(await consumer.exited).toBe(0)
-      // Then handled to the end: deleted.
+      // Then handled to the end: deleted, with a large message read from S3 and its object deleted.
+      const large = largeMessageFile()
+      await ok("sender", ["--file", large.file, "--payload-bucket", PAYLOAD_BUCKET], env).finally(
+        large.remove
+      )
       const again = spawnApp("consumer", ["--wait", "1s"], env)
       await again.waitForLine((line) => line.includes("Hello World (3/3)"), 30_000)
+      await again.waitForLine((line) => line.includes("LLLLLLLL"), 30_000)
+      for (let waited = 0; server.objectKeys(PAYLOAD_BUCKET)?.length !== 0 && waited < 10_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
       again.child.kill("SIGTERM")
       expect(await again.exited).toBe(0)
     })
-    used.delete("sqs:SendMessage") // the sender's, above
+    // The sender's, above.
+    used.delete("sqs:SendMessage")
+    used.delete("s3:PutObject")
     expect([...used].sort()).toEqual([...granted("consumer.json")].sort())
   })
 
-  it("sender.json: the sender (one message, many, a file) and the status reporter", async () => {
-    const used = await actionsUsedBy(async (env) => {
+  it("sender.json: the sender (one message, many, a large one, a refused large one) and the status reporter", async () => {
+    const used = await actionsUsedBy(async (env, server) => {
       await ok("sender", [], env)
       await ok("sender", ["--count", "25"], env)
       await ok("status-reporter", ["--interval", "0s"], env)
+      const large = largeMessageFile()
+      try {
+        await ok("sender", ["--file", large.file, "--payload-bucket", PAYLOAD_BUCKET], env)
+        // SQS refuses it: the object stored for it is deleted again.
+        server.injectFaults({
+          action: "SendMessageBatch",
+          entryFailureRate: 1,
+          code: "InvalidMessageContents",
+          senderFault: true
+        })
+        const refused = await runApp(
+          "sender",
+          ["--file", large.file, "--payload-bucket", PAYLOAD_BUCKET],
+          env
+        )
+        expect(refused.code).toBe(1)
+        server.clearFaults()
+        expect(server.objectKeys(PAYLOAD_BUCKET)).toHaveLength(1)
+      } finally {
+        large.remove()
+      }
     })
     expect([...used].sort()).toEqual([...granted("sender.json")].sort())
   })

@@ -5,7 +5,7 @@
  */
 import { AppErrors, Flags, Logging, runMain, Services, Telemetry } from "@bgcheck/app-kit"
 import { OutgoingMessage, Producer } from "@bgcheck/queue-core"
-import { Console, Duration, Effect, Option, Stream } from "effect"
+import { Config, Console, Duration, Effect, Option, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Attributes from "./attributes.ts"
 import * as Messages from "./messages.ts"
@@ -50,6 +50,14 @@ const flags = {
     wholeSeconds: true
   }).pipe(
     Flag.withDescription("Delay before the messages become visible, up to 15m (standard queues)"),
+    Flag.optional
+  ),
+  payloadBucket: Flag.String("payload-bucket").pipe(
+    Flag.withMetavar("NAME"),
+    Flag.withDescription(
+      "Store bodies larger than SQS allows in this S3 bucket and send pointers that AWS's extended clients read (env SQS_PAYLOAD_BUCKET; default: none, such bodies are refused)"
+    ),
+    Flag.withFallbackConfig(Config.String("SQS_PAYLOAD_BUCKET")),
     Flag.optional
   ),
   concurrency: Flags.integer("concurrency", { min: 1, max: 100 }).pipe(
@@ -229,7 +237,15 @@ const sender = Command.make("sender", flags, (flags) =>
       return yield* sendOne(flags, toMessage({ label: "", body: flags.body }))
     yield* sendMany(flags, toMessage)
   }).pipe(
-    Effect.provide(Services.layer(flags)),
+    Effect.provide(
+      Services.layer(flags, {
+        payloads: Option.match(flags.payloadBucket, {
+          onNone: () => undefined,
+          // An empty SQS_PAYLOAD_BUCKET means none, as an unset one does.
+          onSome: (bucket) => (bucket.trim() === "" ? undefined : { bucket: bucket.trim() })
+        })
+      })
+    ),
     Effect.provide(Telemetry.layer("sender")),
     Effect.provide(Logging.layer(flags.logFormat))
   )

@@ -223,7 +223,7 @@ const ROWS: ReadonlyArray<Row> = [
     file: `first\n${LONG_LINE}\nthird\n`,
     code: 2,
     stderr:
-      /^line 2: the message is 1048577 bytes, over the maximum of 1048576 bytes for queue row-\d+ \(1 invalid of 3; nothing was sent\)$/
+      /^line 2: the message is 1048577 bytes, over the maximum of 1048576 bytes for queue row-\d+; a payload bucket stores larger ones in S3 \(1 invalid of 3; nothing was sent\)$/
   },
   {
     name: "sender --file <U+0007 on a line>",

@@ -31,6 +31,12 @@ const HINTS: { readonly [Tag in SqsError.SqsErrorReason["_tag"]]?: string } = {
   AccessDenied: "check the AWS credentials and their permissions for this queue"
 }
 
+/** What to do, by the tag of a failure that is not an SQS call's. */
+const TAG_HINTS: Readonly<Record<string, string>> = {
+  PayloadStoreError:
+    "check --payload-bucket / SQS_PAYLOAD_BUCKET, and that S3 is reachable (AWS_ENDPOINT_URL_S3)"
+}
+
 /**
  * One line describing the failure, with a hint where there is one.
  */
@@ -39,7 +45,8 @@ export const describe = (error: unknown): string => {
     error instanceof Error || Predicate.hasProperty(error, "message")
       ? String((error as Error).message)
       : String(error)
-  const hint = HINTS[(reasonTagOf(error) ?? "") as SqsError.SqsErrorReason["_tag"]]
+  const hint =
+    HINTS[(reasonTagOf(error) ?? "") as SqsError.SqsErrorReason["_tag"]] ?? TAG_HINTS[tagOf(error) ?? ""]
   const line = hint === undefined ? message : `${message}: ${hint}`
   // Last line of defence: whatever produced the message, no credential leaves in it.
   return Redact.redact(line.replace(/\s*\n\s*/g, " "))
@@ -54,7 +61,8 @@ export const exitCodeOf = (error: unknown): number => {
     tag === "UnrecognizedOption" ||
     tag === "MissingOption" ||
     tag === "InvalidQueueRef" ||
-    tag === "InvalidSqsConfig"
+    tag === "InvalidSqsConfig" ||
+    tag === "InvalidPayloadOptions"
     ? 2
     : 1
 }

@@ -1,7 +1,7 @@
 /**
  * The queue-core services for an app, from its `--endpoint`, `--region` and `--transport` flags.
  */
-import { QueueServices, SqsClient, SqsConfig } from "@bgcheck/queue-core"
+import { type LargePayloads, QueueServices, SqsClient, SqsConfig } from "@bgcheck/queue-core"
 import { Effect, Layer, Option } from "effect"
 import { ensureLocalSqs } from "./localSqs.ts"
 
@@ -11,11 +11,18 @@ export interface ConnectionFlags {
   readonly transport: Option.Option<string>
 }
 
+export interface Options {
+  readonly embedLocalSqs?: boolean
+  /** The producer stores bodies over SQS's limit in S3 (`--payload-bucket`). */
+  readonly payloads?: LargePayloads.Options | undefined
+}
+
 /**
- * SqsClient, Queues and Producer for the configured endpoint. With `embedLocalSqs`, an embedded
- * local SQS is started when the settings are the local default and nothing answers there.
+ * SqsClient, Queues, Producer and PayloadStore (S3 on the same endpoint rules) for the configured
+ * endpoint. With `embedLocalSqs`, an embedded local SQS is started when the settings are the
+ * local default and nothing answers there.
  */
-export const layer = (flags: ConnectionFlags, options: { readonly embedLocalSqs?: boolean } = {}) =>
+export const layer = (flags: ConnectionFlags, options: Options = {}) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const settings = yield* SqsConfig.resolve({
@@ -24,6 +31,8 @@ export const layer = (flags: ConnectionFlags, options: { readonly embedLocalSqs?
         transport: Option.getOrUndefined(flags.transport)
       })
       if (options.embedLocalSqs) yield* ensureLocalSqs(settings)
-      return QueueServices.layerWithClient(SqsClient.layerFromSettings(settings))
+      return QueueServices.layerWithClient(SqsClient.layerFromSettings(settings), {
+        producer: { payloads: options.payloads }
+      })
     })
   )
