@@ -226,6 +226,21 @@ const ROWS: ReadonlyArray<Row> = [
       /^line 2: the message is 1048577 bytes, over the maximum of 1048576 bytes for queue row-\d+; a payload bucket stores larger ones in S3 \(1 invalid of 3; nothing was sent\)$/
   },
   {
+    app: "sender",
+    args: ["--payload-bucket", "Bad_Bucket"],
+    code: 2,
+    stderr:
+      /^the payload bucket must be an S3 bucket name \(3 to 63 lowercase letters, digits, dots and hyphens\), got "Bad_Bucket"$/
+  },
+  {
+    name: "sender with SQS_PAYLOAD_BUCKET=x",
+    app: "sender",
+    args: [],
+    env: { SQS_PAYLOAD_BUCKET: "x" },
+    code: 2,
+    stderr: /^the payload bucket must be an S3 bucket name .*, got "x"$/
+  },
+  {
     name: "sender --file <U+0007 on a line>",
     app: "sender",
     args: ["--file", "{file}"],

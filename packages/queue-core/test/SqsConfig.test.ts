@@ -85,3 +85,58 @@ describe("SqsConfig.resolve", () => {
     })
   )
 })
+
+describe("SqsConfig.resolveS3", () => {
+  /** Where S3 calls go for the SQS settings the same environment gives. */
+  const s3With = (env: Record<string, string>, options: SqsConfig.SqsOptions = {}) =>
+    Effect.flatMap(SqsConfig.resolve(options), SqsConfig.resolveS3).pipe(
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env })))
+    )
+
+  it.effect("uses a loopback SQS endpoint for S3 too (the local SQS serves both), path-style", () =>
+    Effect.gen(function* () {
+      const local = yield* s3With({})
+      assert.strictEqual(local.endpoint, SqsConfig.LOCAL_ENDPOINT)
+      assert.isTrue(local.loopback)
+      assert.isTrue(local.forcePathStyle)
+      const explicit = yield* s3With({ SQS_ENDPOINT: "http://127.0.0.1:9324" })
+      assert.strictEqual(explicit.endpoint, "http://127.0.0.1:9324")
+    })
+  )
+
+  it.effect("AWS_ENDPOINT_URL_S3 wins, as in the SDK", () =>
+    Effect.gen(function* () {
+      const s3 = yield* s3With({
+        SQS_ENDPOINT: "http://127.0.0.1:9324",
+        AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9000"
+      })
+      assert.strictEqual(s3.endpoint, "http://127.0.0.1:9000")
+      assert.strictEqual(s3.source, "AWS_ENDPOINT_URL_S3")
+      const bad = yield* Effect.flip(s3With({ AWS_ENDPOINT_URL_S3: "s3.example" }))
+      assert.include(bad.message, "AWS_ENDPOINT_URL_S3 must be an http(s) URL")
+    })
+  )
+
+  it.effect("real S3 in the SQS region; a non-loopback SQS endpoint (a VPC endpoint) is not reused", () =>
+    Effect.gen(function* () {
+      const aws = yield* s3With({ AWS_REGION: "eu-west-1" })
+      assert.deepStrictEqual(
+        {
+          endpoint: aws.endpoint,
+          region: aws.region,
+          forcePathStyle: aws.forcePathStyle,
+          loopback: aws.loopback
+        },
+        { endpoint: undefined, region: "eu-west-1", forcePathStyle: false, loopback: false }
+      )
+      assert.strictEqual(aws.location, "AWS S3 in eu-west-1")
+      const vpc = yield* s3With({
+        AWS_REGION: "eu-west-1",
+        SQS_ENDPOINT: "https://vpce-0123-abcd.sqs.eu-west-1.vpce.amazonaws.com"
+      })
+      assert.isUndefined(vpc.endpoint)
+      const shared = yield* s3With({ AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL: "https://gateway.example" })
+      assert.strictEqual(shared.endpoint, "https://gateway.example")
+    })
+  )
+})
