@@ -5,20 +5,29 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import {
+  BACKGROUND_CHECK_BUCKETS,
+  BACKGROUND_CHECK_QUEUES,
+  type LocalSqsServer,
+  PAYLOAD_BUCKET,
+  start
+} from "@bgcheck/local-sqs"
 import { afterAll, describe, expect, it } from "vitest"
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url))
 const readme = readFileSync(`${repoRoot}README.md`, "utf8")
 
 /** Every `./dev --filter <app> start ...` the README shows, in code blocks or inline. */
-const commands = [
+const allCommands = [
   ...new Set(
     [...readme.matchAll(/\.\/dev --filter (?:consumer|sender|status-reporter) start(?: -- [^`\n#|]*)?/g)].map(
       (match) => match[0].trim()
     )
   )
 ]
+/** The large-message example has a test of its own. */
+const isLargeMessageExample = (command: string) => command.includes("--payload-bucket")
+const commands = allCommands.filter((command) => !isLargeMessageExample(command))
 
 const servers: Array<LocalSqsServer> = []
 afterAll(() => Promise.all(servers.map((server) => server.stop())))
@@ -94,6 +103,21 @@ describe("the README's commands, as written", () => {
         expect(consumer.stderr()).toMatch(/consumer stopped: received 4, processed 4, failed 0/)
       })
     )
+  }, 120_000)
+
+  it("sends the large-message example through S3: a pointer in the queue, the body in the bucket", async () => {
+    const block = /```sh\n(node -e [^\n]*)\n(\.\/dev --filter sender start -- [^\n]*)\n```/.exec(readme)
+    expect(block, "the README's large-message example").not.toBeNull()
+    expect(allCommands.filter(isLargeMessageExample)).toEqual([block![2]])
+    const server = await start({ queues: BACKGROUND_CHECK_QUEUES, buckets: BACKGROUND_CHECK_BUCKETS })
+    servers.push(server)
+    for (const command of [block![1]!, block![2]!]) {
+      const result = run(command, server)
+      expect(await result.exited, `${command}: ${result.stderr()}`).toBe(0)
+    }
+    expect(server.inspect("BackgroundCheckApp")?.ready).toBe(1)
+    expect(server.objectKeys(PAYLOAD_BUCKET)).toHaveLength(1)
+    expect(server.requestCounts()).toMatchObject({ "S3.PutObject": 1 })
   }, 120_000)
 
   it("runs each queues command in the order shown, against the lab's queues", async () => {
