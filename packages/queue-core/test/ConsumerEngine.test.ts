@@ -402,6 +402,39 @@ for (const latencyMs of LATENCIES) {
           })
       )
 
+      it.effect("keeps the lease of a message whose delete SQS is slow to confirm: not received again", () =>
+        Effect.gen(function* () {
+          const server = yield* LocalSqs
+          const name = uniqueName("slow-delete")
+          server.createQueue({ name, attributes: { VisibilityTimeout: "2" } })
+          yield* (yield* Producer.Producer).sendBatch(
+            name,
+            Array.from({ length: 30 }, (_, i) => `slow delete ${i}`)
+          )
+          // Each delete takes 3 s to be answered, longer than the 2 s visibility timeout.
+          server.injectFaults({ action: "DeleteMessageBatch", latencyMs: 3_000 })
+          const handled = yield* Ref.make<Array<string>>([])
+          const consumer = yield* Effect.forkChild(
+            Consumer.run(name, (message) => Ref.update(handled, (all) => [...all, message.body]), {
+              waitTime: "1 second",
+              maxInFlight: 30
+            })
+          )
+          yield* eventually(
+            () => server.inspect(name)?.inFlight === 0 && server.inspect(name)?.ready === 0,
+            "all deleted"
+          )
+          // Two more visibility timeouts: a message whose lease had lapsed would be back by now.
+          yield* Effect.sleep("4 seconds")
+          yield* Fiber.interrupt(consumer)
+          server.clearFaults()
+          const bodies = yield* Ref.get(handled)
+          assert.strictEqual(bodies.length, 30, "each message handled once")
+          assert.strictEqual(new Set(bodies).size, 30)
+          assert.strictEqual((yield* Consumer.summary(name)).duplicatesRisked, 0)
+        })
+      )
+
       it.effect("dead-letters again after a failed lookup of the dead-letter queue", () =>
         Effect.gen(function* () {
           const server = yield* LocalSqs

@@ -1,6 +1,6 @@
 /**
- * Leases in virtual time: extensions before the visibility lapses, in shared requests, stopped
- * once settlement starts, capped at 12 hours.
+ * Leases in virtual time: extensions before the visibility lapses, in shared requests, kept while
+ * a delete waits, stopped once another settlement starts, capped at 12 hours.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Deferred, Duration, Effect, Fiber } from "effect"
@@ -90,6 +90,25 @@ describe("leases", () => {
       yield* inFlight.startSettling(held[0]!)
       yield* TestClock.adjust("5 minutes")
       assert.strictEqual(calls.length, 0)
+    }).pipe(Effect.scoped)
+  )
+
+  it.effect("keeps extending a message while its delete waits for SQS, and stops once it is settled", () =>
+    Effect.gen(function* () {
+      const { calls, held, inFlight } = yield* leasing(["r1"], Duration.seconds(30))
+      yield* TestClock.adjust("10 seconds")
+      // A delete SQS is slow to confirm (retried, throttled): the message must stay invisible.
+      yield* inFlight.startDeleting(held[0]!)
+      yield* TestClock.adjust("60 seconds")
+      assert.isAtLeast(calls.length, 2)
+      for (const [i, call] of calls.entries()) {
+        const previousEnd = i === 0 ? 30_000 : calls[i - 1]!.at + 30_000
+        assert.isBelow(call.at, previousEnd, `extension ${i} came before the visibility lapsed`)
+      }
+      yield* inFlight.settled(held[0]!)
+      const before = calls.length
+      yield* TestClock.adjust("5 minutes")
+      assert.strictEqual(calls.length, before)
     }).pipe(Effect.scoped)
   )
 

@@ -2,21 +2,26 @@
  * The messages the consumer holds, each in one explicit state, and the capacity they use.
  *
  *     received ──→ handling ──→ settling ──→ settled
+ *         │            └──→ deleting ───↑
  *         └────────────────────────↑   (released or dead-lettered without being handled)
  *
  * - A message takes one unit of capacity (`maxInFlight`) when its receive is asked for, and gives
  *   it back only in `settled`, once SQS has confirmed what happened to it (or definitely refused
  *   to). So received-but-unsettled never exceeds `maxInFlight`, and when settlement is slow the
  *   poller waits for room instead of piling up receipts that expire.
- * - Leases extend only `received` and `handling` messages. Entering `settling` waits for an
- *   extension already in flight, so no extension can reach SQS after the settlement of its
- *   message (an extension arriving after a release would hide the message again).
+ * - Leases extend `received` and `handling` messages. Entering `settling` (a visibility change,
+ *   a move to the dead-letter queue) waits for an extension already in flight, so no extension
+ *   can reach SQS after the settlement of its message (an extension arriving after a release
+ *   would hide the message again).
+ * - A message being deleted (`deleting`) stays leased: an extension cannot undo a delete, and a
+ *   delete that SQS is slow to confirm (retried, throttled) must not outlast the visibility
+ *   timeout, or the message is received again while its delete is still on its way.
  */
 import { Deferred, type Duration, Effect, Metric, Option, Semaphore } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
 import type { ReceivedMessage } from "./model.ts"
 
-export type State = "received" | "handling" | "settling" | "settled"
+export type State = "received" | "handling" | "settling" | "deleting" | "settled"
 
 export interface Held {
   readonly message: ReceivedMessage
@@ -51,11 +56,17 @@ export interface InFlight {
   readonly startHandling: (held: Held) => void
   /** Enters `settling`, once any extension in flight for the message has been answered. */
   readonly startSettling: (held: Held) => Effect.Effect<void>
+  /** Enters `deleting`, at once: its lease goes on until SQS has answered. */
+  readonly startDeleting: (held: Held) => Effect.Effect<void>
   /** SQS has answered for the message: its room is free. */
   readonly settled: (held: Held) => Effect.Effect<void>
-  /** The messages leases keep invisible: received or being handled. */
+  /** The messages leases keep invisible: received, being handled or being deleted. */
   readonly leased: () => Iterable<Held>
 }
+
+/** The states in which a message's lease is kept. */
+export const isLeased = (state: State): boolean =>
+  state === "received" || state === "handling" || state === "deleting"
 
 export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<InFlight> =>
   Effect.gen(function* () {
@@ -106,6 +117,10 @@ export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<
           ;(held as Mutable).state = "settling"
           return held.extension === undefined ? Effect.void : Deferred.await(held.extension)
         }),
+      startDeleting: (held) =>
+        Effect.sync(() => {
+          ;(held as Mutable).state = "deleting"
+        }),
       settled: (held) =>
         Effect.suspend(() => {
           if (held.state === "settled") return Effect.void
@@ -114,7 +129,7 @@ export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<
           return Effect.andThen(room.release(1), gauge)
         }),
       leased: function* () {
-        for (const held of holding) if (held.state === "received" || held.state === "handling") yield held
+        for (const held of holding) if (isLeased(held.state)) yield held
       }
     } satisfies InFlight
   })

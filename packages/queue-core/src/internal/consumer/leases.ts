@@ -1,13 +1,13 @@
 /**
  * Keeps the messages the consumer holds invisible while they wait or are handled: when half of a
  * message's visibility timeout is left, its visibility is extended (ChangeMessageVisibilityBatch,
- * batched with the other visibility changes). Only `received` and `handling` messages are
- * extended, one request at a time per message, never past SQS's 12 hours from the receive; a
- * message whose settlement has started is never extended again (see `InFlight`).
+ * batched with the other visibility changes). Only `received`, `handling` and `deleting` messages
+ * are extended, one request at a time per message, never past SQS's 12 hours from the receive; a
+ * message whose other settlement has started is never extended again (see `InFlight`).
  */
 import { Clock, Deferred, Duration, Effect, Metric, Schedule, type Scope } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
-import type { Held, InFlight } from "./inFlight.ts"
+import { type Held, type InFlight, isLeased } from "./inFlight.ts"
 import { MAX_LEASE } from "./model.ts"
 
 export interface Dependencies {
@@ -39,7 +39,7 @@ export const start = ({
     Effect.suspend(() => {
       // Checked again here, synchronously with marking the extension: a settlement that started
       // meanwhile gets no extension; one that starts after waits for this one's answer.
-      if (held.state !== "received" && held.state !== "handling") return Effect.succeed(true)
+      if (!isLeased(held.state)) return Effect.succeed(true)
       const answered = Deferred.makeUnsafe<void>()
       held.extension = answered
       return extend(held.message.receiptHandle, seconds).pipe(
@@ -49,7 +49,8 @@ export const start = ({
               held.visibleUntil = now + seconds * 1000
               return Effect.as(Metric.update(metrics.leaseExtensions, 1), true)
             }),
-          onFailure: () => Effect.succeed(false)
+          // A delete confirmed meanwhile makes the extension fail, harmlessly.
+          onFailure: () => Effect.succeed(held.state === "settled")
         }),
         Effect.ensuring(
           Effect.suspend(() => {

@@ -1,8 +1,8 @@
 /**
  * What happens to a message once the consumer is done with it: deleted (handled), retried later,
  * moved to the dead-letter queue, or released. Each one is settled only when SQS has answered:
- * until then the message keeps its room in `InFlight` (and its lease stopped only for new
- * extensions), so receiving slows down when settling does.
+ * until then the message keeps its room in `InFlight` (its lease going on while it is deleted,
+ * and stopped for the other settlements), so receiving slows down when settling does.
  *
  * Deletes and visibility changes go through the entry batcher: up to 10 a request, several
  * requests in flight (`settlementConcurrency`), entries SQS failed on its side retried. A delete
@@ -79,11 +79,16 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Depend
         VisibilityTimeout: Math.max(0, Math.round(Duration.toSeconds(timeout)))
       })
 
-    /** Runs a settlement: no extension after it starts, and the room is free only once SQS answered. */
-    const settle = <A>(held: Held, effect: Effect.Effect<A>) =>
-      inFlight
-        .startSettling(held)
-        .pipe(Effect.andThen(effect), Effect.ensuring(inFlight.settled(held)), Effect.uninterruptible)
+    /**
+     * Runs a settlement: no extension after it starts (a delete's lease goes on), and the room is
+     * free only once SQS answered.
+     */
+    const settle = <A>(held: Held, effect: Effect.Effect<A>, start = inFlight.startSettling) =>
+      start(held).pipe(
+        Effect.andThen(effect),
+        Effect.ensuring(inFlight.settled(held)),
+        Effect.uninterruptible
+      )
 
     const deleteNow = (held: Held, onDeleted: Effect.Effect<void>): Effect.Effect<boolean> =>
       deletes.submit(queue.url, { ReceiptHandle: held.message.receiptHandle }).pipe(
@@ -168,7 +173,8 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Depend
       })
 
     return {
-      delete: (held) => settle(held, deleteNow(held, Metric.update(metrics.processed, 1))),
+      delete: (held) =>
+        settle(held, deleteNow(held, Metric.update(metrics.processed, 1)), inFlight.startDeleting),
       release: (held) => settle(held, setVisibility(held, Duration.zero, Metric.update(metrics.released, 1))),
       retryLater: (held, delay) => settle(held, retryLaterNow(held, delay)),
       deadLetter: (held, reason) => settle(held, deadLetterNow(held, reason)),
