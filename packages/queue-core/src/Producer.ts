@@ -174,10 +174,15 @@ export const make = (options: Options = {}) =>
       entryRetrySchedule: options.entryRetrySchedule ?? defaultEntryRetrySchedule
     })
 
-    const maximumSize = (queue: Queue) => offload?.maximumSize ?? queue.maximumMessageSize
+    /** SQS's rules, and those of S3 pointers when large bodies go there: nothing is sent yet. */
+    const validateFor = (queue: Queue, message: OutgoingMessage): ValidatedMessage | InvalidMessage => {
+      if (offload === undefined) return validate(message, queue)
+      const result = validate(message, queue, offload.maximumSize)
+      return result instanceof InvalidMessage ? result : (offload.check(queue, result) ?? result)
+    }
 
     const check = (queue: Queue, message: OutgoingMessage | string) => {
-      const result = validate(toMessage(message), queue, maximumSize(queue))
+      const result = validateFor(queue, toMessage(message))
       return result instanceof InvalidMessage ? Effect.fail(result) : Effect.succeed(result)
     }
 
@@ -220,7 +225,7 @@ export const make = (options: Options = {}) =>
       const queue = yield* queues.resolve(queueRef)
       const validated: Array<ValidatedMessage> = []
       for (const [index, message] of messages.entries()) {
-        const result = validate(yield* TraceContext.inject(toMessage(message)), queue, maximumSize(queue))
+        const result = validateFor(queue, yield* TraceContext.inject(toMessage(message)))
         if (result instanceof InvalidMessage) {
           return yield* messages.length === 1 ? result : new InvalidMessage({ reason: result.reason, index })
         }
@@ -249,11 +254,7 @@ export const make = (options: Options = {}) =>
         Effect.gen(function* () {
           const traceparent = yield* TraceContext.current
           const checked = group.map((item) =>
-            validate(
-              TraceContext.injectWith(traceparent, toMessage(toOutgoing(item))),
-              queue,
-              maximumSize(queue)
-            )
+            validateFor(queue, TraceContext.injectWith(traceparent, toMessage(toOutgoing(item))))
           )
           // Large bodies go to S3 first, in parallel; the rest need no effect at all.
           if (offload !== undefined) {

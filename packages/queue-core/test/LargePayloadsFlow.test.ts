@@ -282,6 +282,41 @@ for (const latencyMs of LATENCIES) {
           })
       )
 
+      it.effect("validate refuses, before anything is stored, what could not be sent through S3", () =>
+        Effect.gen(function* () {
+          const server = yield* LocalSqs
+          const name = uniqueName("validate")
+          server.createQueue({ name })
+          server.resetRequestCounts()
+          const producer = yield* Producer.Producer
+          const attributes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, "v"]))
+          const error = yield* Effect.flip(producer.validate(name, { body: bodyOf(1, 2 * MiB), attributes }))
+          assert.include(error.message, "at most 9 of its own")
+          yield* producer.validate(name, bodyOf(2, 2 * MiB))
+          assert.deepStrictEqual(server.objectKeys(BUCKET), [])
+          assert.deepStrictEqual(server.requestCounts()["S3.PutObject"] ?? 0, 0)
+        })
+      )
+
+      it.effect(
+        "on a FIFO queue with content-based deduplication, the same large body sent twice is one message",
+        () =>
+          Effect.gen(function* () {
+            const server = yield* LocalSqs
+            const name = `${uniqueName("dedup")}.fifo`
+            server.createQueue({ name, attributes: { ContentBasedDeduplication: "true" } })
+            const producer = yield* Producer.Producer
+            const body = bodyOf(1, 2 * MiB)
+            yield* producer.send(name, { body, groupId: "g" })
+            yield* producer.send(name, { body, groupId: "g" })
+            yield* producer.send(name, { body: bodyOf(2, 2 * MiB), groupId: "g" })
+            assert.strictEqual(server.inspect(name)?.ready, 2)
+            const handled = yield* consume(name, 2)
+            assert.isTrue(handled[0]?.body === body)
+            server.reset()
+          })
+      )
+
       it.effect("an object whose message SQS refused is deleted again", () =>
         Effect.gen(function* () {
           const server = yield* LocalSqs
