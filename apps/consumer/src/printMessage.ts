@@ -5,7 +5,7 @@
 
 import type { Flags } from "@bgcheck/app-kit"
 import type { Consumer } from "@bgcheck/queue-core"
-import { Console } from "effect"
+import { Effect } from "effect"
 
 export const formatMessage = (message: Consumer.ReceivedMessage, format: Flags.LogFormat): string => {
   if (format === "pretty") return `[${message.messageId}] ${message.body}`
@@ -20,5 +20,15 @@ export const formatMessage = (message: Consumer.ReceivedMessage, format: Flags.L
   })
 }
 
+/**
+ * Prints the message and completes once the line has been handed to the operating system, not
+ * when it is queued in this process: printing is this consumer's work, and its message is deleted
+ * right after. A line of megabytes into a full pipe would otherwise wait in memory, and a process
+ * killed then would have deleted a message whose line never came out.
+ */
 export const printMessage = (format: Flags.LogFormat) => (message: Consumer.ReceivedMessage) =>
-  Console.log(formatMessage(message, format))
+  Effect.callback<void, Error>((resume) => {
+    process.stdout.write(`${formatMessage(message, format)}\n`, (error) =>
+      resume(error == null ? Effect.void : Effect.fail(error))
+    )
+  })
