@@ -406,13 +406,13 @@ for (const latencyMs of LATENCIES) {
         Effect.gen(function* () {
           const server = yield* LocalSqs
           const name = uniqueName("slow-delete")
-          server.createQueue({ name, attributes: { VisibilityTimeout: "2" } })
+          server.createQueue({ name, attributes: { VisibilityTimeout: "1" } })
           yield* (yield* Producer.Producer).sendBatch(
             name,
             Array.from({ length: 30 }, (_, i) => `slow delete ${i}`)
           )
-          // Each delete takes 3 s to be answered, longer than the 2 s visibility timeout.
-          server.injectFaults({ action: "DeleteMessageBatch", latencyMs: 3_000 })
+          // Each delete takes 2.5 s to be answered, longer than the 1 s visibility timeout.
+          server.injectFaults({ action: "DeleteMessageBatch", latencyMs: 2_500 })
           const handled = yield* Ref.make<Array<string>>([])
           const consumer = yield* Effect.forkChild(
             Consumer.run(name, (message) => Ref.update(handled, (all) => [...all, message.body]), {
@@ -425,7 +425,7 @@ for (const latencyMs of LATENCIES) {
             "all deleted"
           )
           // Two more visibility timeouts: a message whose lease had lapsed would be back by now.
-          yield* Effect.sleep("4 seconds")
+          yield* Effect.sleep("2 seconds")
           yield* Fiber.interrupt(consumer)
           server.clearFaults()
           const bodies = yield* Ref.get(handled)

@@ -207,7 +207,7 @@ for (const latencyMs of LATENCIES) {
       )
 
       it.effect(
-        "an interrupted consumer loses nothing: 300 pointer messages, stopped midway, drained by another",
+        "an interrupted consumer loses nothing: 200 pointer messages, stopped midway, drained by another",
         () =>
           Effect.gen(function* () {
             const server = yield* LocalSqs
@@ -215,11 +215,11 @@ for (const latencyMs of LATENCIES) {
             server.createQueue({ name })
             // Every message through S3, so that batches, reads and deletes all build up.
             const producer = yield* Producer.make({ payloads: { bucket: BUCKET, alwaysThroughS3: true } })
-            const bodies = Array.from({ length: 300 }, (_, i) => bodyOf(i, 2048))
+            const bodies = Array.from({ length: 200 }, (_, i) => bodyOf(i, 2048))
             yield* producer.sendBatch(name, bodies)
-            assert.strictEqual(server.objectKeys(BUCKET)!.length, 300)
+            assert.strictEqual(server.objectKeys(BUCKET)!.length, 200)
 
-            const first = yield* recorder(100)
+            const first = yield* recorder(70)
             const consumer = yield* Effect.forkChild(
               Consumer.run(
                 name,
@@ -236,12 +236,12 @@ for (const latencyMs of LATENCIES) {
             // Objects of messages SQS has not deleted are all still there.
             assert.strictEqual(
               server.objectKeys(BUCKET)!.length,
-              300 - (yield* Consumer.summary(name)).processed
+              200 - (yield* Consumer.summary(name)).processed
             )
 
-            const rest = yield* consume(name, 300 - handledFirst.length)
+            const rest = yield* consume(name, 200 - handledFirst.length)
             const all = [...handledFirst, ...rest.map((message) => message.body)]
-            assert.deepStrictEqual(new Set(all).size, 300)
+            assert.deepStrictEqual(new Set(all).size, 200)
             assert.deepStrictEqual(all.toSorted(), bodies.toSorted())
             assert.deepStrictEqual(server.objectKeys(BUCKET), [])
             assert.deepStrictEqual(server.inspect(name), { ready: 0, delayed: 0, inFlight: 0 })
