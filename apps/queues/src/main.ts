@@ -4,7 +4,7 @@
  * The same endpoint rules as the other apps; no local SQS is started for it.
  */
 import { AppErrors, Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
-import { Peek, Queues, Redrive } from "@bgcheck/queue-core"
+import { type Consumer, LargePayloads, Peek, Queues, Redrive } from "@bgcheck/queue-core"
 import { Console, Duration, Effect, Option } from "effect"
 import { Argument, Command, Flag, Prompt } from "effect/cli"
 import { oneLine, table } from "./table.ts"
@@ -227,6 +227,19 @@ const purge = Command.make(
     })
 ).pipe(Command.withDescription("Delete every message of a queue (asks first unless --yes)"))
 
+/** Where a message's body is, when an extended client stored it in S3 (peek does not fetch it). */
+const storedIn = (message: Consumer.ReceivedMessage): string | undefined => {
+  if (!LargePayloads.isMarked(message.messageAttributes)) return undefined
+  const pointer = LargePayloads.decodePointer(message.body)
+  return pointer === undefined ? undefined : LargePayloads.formatPointer(pointer)
+}
+
+/** The size an extended client recorded for a body stored in S3. */
+const storedSize = (message: Consumer.ReceivedMessage): string =>
+  LargePayloads.RESERVED_ATTRIBUTES.map((name) => message.messageAttributes[name]?.StringValue).find(
+    (value) => value !== undefined
+  ) ?? "?"
+
 const peek = Command.make(
   "peek",
   {
@@ -251,6 +264,7 @@ const peek = Command.make(
               ? new Date(Number(m.attributes.SentTimestamp)).toISOString()
               : null,
             ...(m.groupId === undefined ? {} : { groupId: m.groupId }),
+            ...(storedIn(m) === undefined ? {} : { storedIn: storedIn(m) }),
             messageAttributes: m.messageAttributes
           }))
         )
@@ -263,7 +277,7 @@ const peek = Command.make(
             m.messageId,
             m.attributes.SentTimestamp ? new Date(Number(m.attributes.SentTimestamp)).toISOString() : "-",
             m.receiveCount,
-            oneLine(m.body)
+            storedIn(m) === undefined ? oneLine(m.body) : `(in S3: ${storedIn(m)}, ${storedSize(m)} bytes)`
           ])
         )
       )

@@ -2,6 +2,9 @@
  * `pnpm queues` as a process against a local SQS over HTTP: each subcommand, in text and JSON,
  * and a redrive interrupted half-way that loses nothing.
  */
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -22,8 +25,8 @@ const json = async (args: ReadonlyArray<string>) => {
 }
 
 // Each test runs the app several times, each a process: on a CI machine busy with the whole
-// suite a start takes seconds.
-describe("queues, as a process", { timeout: 90_000 }, () => {
+// suite a start takes seconds (one test of six starts took 90 s there).
+describe("queues, as a process", { timeout: 180_000 }, () => {
   it("creates a queue with its dead-letter queue, and lists and describes them", async () => {
     const created = await json([
       "create",
@@ -81,6 +84,25 @@ describe("queues, as a process", { timeout: 90_000 }, () => {
     expect(text.stdout).toHaveLength(4)
     expect(text.stdout.join("\n")).toContain(String.raw`line one\nline two`)
     expect(server.inspect("peeked")).toEqual({ ready: 3, delayed: 0, inFlight: 0 })
+  })
+
+  it("peeks a message whose body is in S3 as where it is and its size, without fetching it", async () => {
+    server.createQueue({ name: "large" })
+    server.createBucket("peek-payloads")
+    const file = join(mkdtempSync(join(tmpdir(), "peek-")), "large.txt")
+    writeFileSync(file, `${"p".repeat(1_100_000)}\n`)
+    const sent = await runApp(
+      "sender",
+      ["--queue", "large", "--file", file, "--payload-bucket", "peek-payloads"],
+      env
+    )
+    expect(sent.code, sent.stderr.join("\n")).toBe(0)
+    const [key] = server.objectKeys("peek-payloads")!
+    const text = await queues(["peek", "large"])
+    expect(text.stdout[1]).toMatch(new RegExp(`\\(in S3: s3://peek-payloads/${key}, 1100000 bytes\\)$`))
+    const [peeked] = await json(["peek", "large"])
+    expect(peeked.storedIn).toBe(`s3://peek-payloads/${key}`)
+    expect(server.objectKeys("peek-payloads")).toEqual([key])
   })
 
   it("purges only when confirmed", async () => {

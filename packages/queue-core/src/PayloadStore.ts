@@ -10,8 +10,8 @@
  *
  * @since 0.4.0
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
-import { Context, Duration, Effect, Layer, type Schedule, Schema, type Scope } from "effect"
+import type { S3Client } from "@aws-sdk/client-s3"
+import { Context, Duration, Effect, Layer, type Schedule, Schema, Scope } from "effect"
 import { LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
 import { formatPointer, type S3Pointer } from "./LargePayloads.ts"
 import { redact } from "./Redact.ts"
@@ -68,13 +68,19 @@ const DEFAULT_REQUEST_TIMEOUT = Duration.seconds(30)
 
 const MISSING = new Set(["NoSuchKey", "NoSuchBucket", "NotFound"])
 
+/** The S3 SDK's module and a client, loaded on first use: about 60 ms a process otherwise. */
+interface Sdk {
+  readonly module: typeof import("@aws-sdk/client-s3")
+  readonly client: S3Client
+}
+
 /**
- * Builds the service over an existing S3 client.
+ * Builds the service over the SDK as `sdk` gives it (made once, on the first call).
  *
  * @category constructors
  */
-export const fromClient = (
-  client: S3Client,
+export const fromSdk = (
+  sdk: Effect.Effect<Sdk>,
   settings: SqsConfig.S3Settings,
   options: Options = {}
 ): PayloadStore["Service"] => {
@@ -84,27 +90,29 @@ export const fromClient = (
   const call = <A>(
     action: string,
     pointer: S3Pointer,
-    send: (signal: AbortSignal) => Promise<A>
+    send: (sdk: Sdk, signal: AbortSignal) => Promise<A>
   ): Effect.Effect<A, PayloadMissing | PayloadStoreError> => {
     const where = `${formatPointer(pointer)} at ${settings.location}`
-    const once = Effect.tryPromise({
-      try: send,
-      catch: (error): PayloadMissing | PayloadStoreError => {
-        const name = (error as { name?: unknown }).name
-        if (name === "NoSuchBucket")
-          return new PayloadMissing({
-            message: `the bucket ${pointer.bucket} does not exist at ${settings.location}`
+    const once = Effect.flatMap(sdk, (loaded) =>
+      Effect.tryPromise({
+        try: (signal) => send(loaded, signal),
+        catch: (error): PayloadMissing | PayloadStoreError => {
+          const name = (error as { name?: unknown }).name
+          if (name === "NoSuchBucket")
+            return new PayloadMissing({
+              message: `the bucket ${pointer.bucket} does not exist at ${settings.location}`
+            })
+          if (typeof name === "string" && MISSING.has(name))
+            return new PayloadMissing({ message: `${where} does not exist (${name})` })
+          const reason = classify(error, { location: settings.location })
+          const detail = redact(error instanceof Error ? error.message : String(error))
+          return new PayloadStoreError({
+            message: `S3 ${action} ${where} failed (${typeof name === "string" ? name : "Error"}): ${detail}`,
+            retryable: reason.isRetryable
           })
-        if (typeof name === "string" && MISSING.has(name))
-          return new PayloadMissing({ message: `${where} does not exist (${name})` })
-        const reason = classify(error, { location: settings.location })
-        const detail = redact(error instanceof Error ? error.message : String(error))
-        return new PayloadStoreError({
-          message: `S3 ${action} ${where} failed (${typeof name === "string" ? name : "Error"}): ${detail}`,
-          retryable: reason.isRetryable
-        })
-      }
-    }).pipe(
+        }
+      })
+    ).pipe(
       Effect.timeoutOrElse({
         duration: timeout,
         orElse: () =>
@@ -125,9 +133,9 @@ export const fromClient = (
   return PayloadStore.of({
     settings,
     put: (pointer, body) =>
-      call("PutObject", pointer, (abortSignal) =>
+      call("PutObject", pointer, ({ module, client }, abortSignal) =>
         client.send(
-          new PutObjectCommand({
+          new module.PutObjectCommand({
             Bucket: pointer.bucket,
             Key: pointer.key,
             Body: body,
@@ -143,22 +151,26 @@ export const fromClient = (
         )
       ),
     get: (pointer) =>
-      call("GetObject", pointer, (abortSignal) =>
+      call("GetObject", pointer, ({ module, client }, abortSignal) =>
         client
-          .send(new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }), { abortSignal })
+          .send(new module.GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }), { abortSignal })
           .then((output) => output.Body?.transformToString("utf-8") ?? "")
       ),
     remove: (pointer) =>
       Effect.asVoid(
-        call("DeleteObject", pointer, (abortSignal) =>
-          client.send(new DeleteObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }), { abortSignal })
+        call("DeleteObject", pointer, ({ module, client }, abortSignal) =>
+          client.send(new module.DeleteObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }), {
+            abortSignal
+          })
         ).pipe(Effect.catchTag("PayloadMissing", () => Effect.void))
       )
   })
 }
 
 /**
- * Opens an S3 client for resolved settings, for the scope's lifetime.
+ * The service for resolved settings. The SDK is loaded and its client made on the first call,
+ * so that programs that never see a large message do not pay for it; the client lives until the
+ * scope closes.
  *
  * @category constructors
  */
@@ -166,24 +178,34 @@ export const open = (
   settings: SqsConfig.S3Settings,
   options: Options = {}
 ): Effect.Effect<PayloadStore["Service"], never, Scope.Scope> =>
-  Effect.map(
-    Effect.acquireRelease(
-      Effect.sync(
-        () =>
-          new S3Client({
-            region: settings.region,
-            ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-            forcePathStyle: settings.forcePathStyle,
-            ...(settings.loopback ? { credentials: { ...LOCAL_CREDENTIALS } } : {}),
-            // One retry policy, ours.
-            maxAttempts: 1,
-            requestHandler: { connectionTimeout: 5_000 }
-          })
-      ),
-      (client) => Effect.sync(() => client.destroy())
-    ),
-    (client) => fromClient(client, settings, options)
-  )
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const sdk = yield* Effect.cached(
+      Effect.promise(() => import("@aws-sdk/client-s3")).pipe(
+        Effect.flatMap((module) =>
+          Effect.acquireRelease(
+            Effect.sync(
+              (): Sdk => ({
+                module,
+                client: new module.S3Client({
+                  region: settings.region,
+                  ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+                  forcePathStyle: settings.forcePathStyle,
+                  ...(settings.loopback ? { credentials: { ...LOCAL_CREDENTIALS } } : {}),
+                  // One retry policy, ours.
+                  maxAttempts: 1,
+                  requestHandler: { connectionTimeout: 5_000 }
+                })
+              })
+            ),
+            ({ client }) => Effect.sync(() => client.destroy())
+          )
+        ),
+        Scope.provide(scope)
+      )
+    )
+    return fromSdk(sdk, settings, options)
+  })
 
 /**
  * S3 where the SQS client's settings say (see `SqsConfig.resolveS3`). Nothing connects until a

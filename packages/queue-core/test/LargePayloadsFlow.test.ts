@@ -193,7 +193,7 @@ for (const latencyMs of LATENCIES) {
           const server = yield* LocalSqs
           const name = uniqueName("s3-faults")
           server.createQueue({ name })
-          const body = bodyOf(7, 2 * MiB)
+          const body = bodyOf(7, MiB + 10)
           yield* (yield* Producer.Producer).send(name, body)
           // More failures than one read's retries (4): the first attempt gives up, a later one succeeds.
           server.injectFaults({ action: "S3.GetObject", requestFailureRate: 1, times: 7, code: "SlowDown" })
@@ -275,7 +275,7 @@ for (const latencyMs of LATENCIES) {
             )
             assert.include(reserved.message, 'attribute name "ExtendedPayloadSize" is reserved')
             const attributes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, "v"]))
-            const crowded = yield* Effect.flip(producer.send(name, { body: bodyOf(1, 2 * MiB), attributes }))
+            const crowded = yield* Effect.flip(producer.send(name, { body: bodyOf(1, MiB + 10), attributes }))
             assert.include(crowded.message, "at most 9 of its own")
             assert.deepStrictEqual(server.objectKeys(BUCKET), [])
             assert.strictEqual(server.inspect(name)?.ready, 0)
@@ -290,9 +290,9 @@ for (const latencyMs of LATENCIES) {
           server.resetRequestCounts()
           const producer = yield* Producer.Producer
           const attributes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, "v"]))
-          const error = yield* Effect.flip(producer.validate(name, { body: bodyOf(1, 2 * MiB), attributes }))
+          const error = yield* Effect.flip(producer.validate(name, { body: bodyOf(1, MiB + 10), attributes }))
           assert.include(error.message, "at most 9 of its own")
-          yield* producer.validate(name, bodyOf(2, 2 * MiB))
+          yield* producer.validate(name, bodyOf(2, MiB + 10))
           assert.deepStrictEqual(server.objectKeys(BUCKET), [])
           assert.deepStrictEqual(server.requestCounts()["S3.PutObject"] ?? 0, 0)
         })
@@ -306,10 +306,10 @@ for (const latencyMs of LATENCIES) {
             const name = `${uniqueName("dedup")}.fifo`
             server.createQueue({ name, attributes: { ContentBasedDeduplication: "true" } })
             const producer = yield* Producer.Producer
-            const body = bodyOf(1, 2 * MiB)
+            const body = bodyOf(1, MiB + 10)
             yield* producer.send(name, { body, groupId: "g" })
             yield* producer.send(name, { body, groupId: "g" })
-            yield* producer.send(name, { body: bodyOf(2, 2 * MiB), groupId: "g" })
+            yield* producer.send(name, { body: bodyOf(2, MiB + 10), groupId: "g" })
             assert.strictEqual(server.inspect(name)?.ready, 2)
             const handled = yield* consume(name, 2)
             assert.isTrue(handled[0]?.body === body)
@@ -328,7 +328,7 @@ for (const latencyMs of LATENCIES) {
             code: "InvalidMessageContents",
             senderFault: true
           })
-          const error = yield* Effect.flip((yield* Producer.Producer).send(name, bodyOf(1, 2 * MiB)))
+          const error = yield* Effect.flip((yield* Producer.Producer).send(name, bodyOf(1, MiB + 10)))
           server.clearFaults()
           assert.strictEqual(error._tag, "SendFailed")
           assert.deepStrictEqual(server.objectKeys(BUCKET), [])
@@ -425,7 +425,7 @@ for (const latencyMs of LATENCIES) {
             const server = yield* LocalSqs
             const store = yield* PayloadStore.PayloadStore
             const { queue, publish } = yield* topicToQueue
-            const body = bodyOf(5, 3 * MiB)
+            const body = bodyOf(5, MiB + 10)
             const pointer = { bucket: BUCKET, key: "sns-extended-1" }
             yield* store.put(pointer, body)
             yield* publish({

@@ -30,7 +30,7 @@ export const MESSAGES = {
   /** Queued, then drained by a consumer killed with SIGKILL part way and a second one. */
   kill: scaled(1_000, 5_000),
   /** Over 1 MiB each, sent through S3 and drained by a consumer killed with SIGKILL and a second. */
-  largePayloads: scaled(40, 200),
+  largePayloads: scaled(20, 200),
   /** Queued for a consumer stopped with SIGTERM while it works on them. */
   sigterm: scaled(200, 1_000),
   /** Streamed by a sender while the local SQS restarts; enough to still be sending then. */
