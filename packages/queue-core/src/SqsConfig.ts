@@ -11,6 +11,8 @@
  * Loopback endpoints get placeholder credentials: local servers do not check signatures, and a
  * developer machine should not need AWS credentials to run the lab.
  *
+ * S3, for bodies too large for SQS, is resolved from the same settings by `resolveS3`.
+ *
  * @since 0.1.0
  */
 import { SQSClient } from "@aws-sdk/client-sqs"
