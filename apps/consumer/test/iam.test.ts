@@ -26,8 +26,13 @@ const IAM_ACTION: Record<string, string> = {
   DeleteMessageBatch: "sqs:DeleteMessage",
   ChangeMessageVisibilityBatch: "sqs:ChangeMessageVisibility"
 }
-const iamActionOf = (action: string) =>
-  action.startsWith("S3.") ? `s3:${action.slice("S3.".length)}` : (IAM_ACTION[action] ?? `sqs:${action}`)
+/** S3's API actions whose IAM action has another name. */
+const S3_IAM_ACTION: Record<string, string> = { HeadBucket: "s3:ListBucket" }
+const iamActionOf = (action: string) => {
+  if (!action.startsWith("S3.")) return IAM_ACTION[action] ?? `sqs:${action}`
+  const s3Action = action.slice("S3.".length)
+  return S3_IAM_ACTION[s3Action] ?? `s3:${s3Action}`
+}
 
 interface Statement {
   readonly Effect: string
@@ -45,8 +50,11 @@ const granted = (file: string) => {
     expect(statement.Effect).toBe("Allow")
     // Never every action, never every SQS or S3 action; S3 only on the payload bucket's objects.
     for (const action of statement.Action) expect(action).toMatch(/^(sqs|s3):[A-Z][A-Za-z]+$/)
-    if (statement.Action.some((action) => action.startsWith("s3:")))
-      expect(statement.Resource).toBe(`arn:aws:s3:::${PAYLOAD_BUCKET}/*`)
+    // S3 only on the payload bucket: the bucket itself for ListBucket, its objects otherwise.
+    for (const action of statement.Action.filter((each) => each.startsWith("s3:")))
+      expect(statement.Resource).toBe(
+        action === "s3:ListBucket" ? `arn:aws:s3:::${PAYLOAD_BUCKET}` : `arn:aws:s3:::${PAYLOAD_BUCKET}/*`
+      )
   }
   return new Set(policy.Statement.flatMap((statement) => statement.Action))
 }
@@ -113,6 +121,7 @@ describe("IAM policies", { timeout: 120_000 }, () => {
     // The sender's, above.
     used.delete("sqs:SendMessage")
     used.delete("s3:PutObject")
+    used.delete("s3:ListBucket")
     expect([...used].sort()).toEqual([...granted("consumer.json")].sort())
   })
 

@@ -4,7 +4,7 @@
  * stream with a progress bar and a summary.
  */
 import { AppErrors, Flags, Logging, runMain, Services, Telemetry } from "@bgcheck/app-kit"
-import { OutgoingMessage, Producer } from "@bgcheck/queue-core"
+import { OutgoingMessage, PayloadStore, Producer } from "@bgcheck/queue-core"
 import { Config, Console, Duration, Effect, Option, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Attributes from "./attributes.ts"
@@ -72,6 +72,13 @@ const flags = {
 
 type SenderFlags = Command.Command.Config.Infer<typeof flags>
 
+/** The payload bucket, if any; an empty SQS_PAYLOAD_BUCKET means none, as an unset one does. */
+const payloadBucket = (flags: SenderFlags): Option.Option<string> =>
+  Option.filter(
+    Option.map(flags.payloadBucket, (bucket) => bucket.trim()),
+    (bucket) => bucket !== ""
+  )
+
 /** How many invalid lines a failed pre-check names. */
 const NAMED_INVALID = 5
 
@@ -88,11 +95,17 @@ const checkAll = (
     const producer = yield* Producer.Producer
     const invalid: Array<string> = []
     let total = 0
+    let throughS3 = 0
     let invalidCount = 0
     yield* messages.pipe(
       Stream.runForEach((item) =>
         producer.validate(queue, toMessage(item)).pipe(
-          Effect.tap(() => Effect.sync(() => total++)),
+          Effect.flatMap((checked) =>
+            Effect.sync(() => {
+              total++
+              if (checked.throughS3) throughS3++
+            })
+          ),
           Effect.catchTag("InvalidMessage", (error) =>
             Effect.sync(() => {
               total++
@@ -116,7 +129,7 @@ const checkAll = (
         `${invalid.join("; ")}${more} (${invalidCount} invalid of ${total}; nothing was sent)`
       )
     }
-    return total
+    return { total, throughS3 }
   })
 
 const sendOne = (flags: SenderFlags, message: OutgoingMessage.OutgoingMessage) =>
@@ -158,9 +171,9 @@ const checkCopies = (
             )
           )
         )
-    yield* check(1, false)
-    yield* check(flags.count, true)
-    return flags.count
+    const first = yield* check(1, false)
+    const last = yield* check(flags.count, true)
+    return { total: flags.count, throughS3: first.throughS3 || last.throughS3 ? flags.count : 0 }
   })
 
 const sendMany = (
@@ -172,13 +185,20 @@ const sendMany = (
     const stdinCopy =
       Option.isSome(flags.file) && flags.file.value === "-" ? yield* Messages.copyStdin : undefined
     const messages = Messages.stream(flags, stdinCopy)
-    const total = Option.isSome(flags.file)
+    const { total, throughS3 } = Option.isSome(flags.file)
       ? yield* checkAll(flags.queue, messages, toMessage)
       : yield* checkCopies(flags, toMessage)
     if (total === 0) {
       return yield* AppErrors.badInput(
         `nothing to send: ${stdinCopy === undefined ? "the file" : "stdin"} has no non-empty line`
       )
+    }
+    // Large bodies go to the payload bucket: it must be there before anything is sent, or the
+    // small messages would go and the large ones fail.
+    if (throughS3 > 0 && Option.isSome(payloadBucket(flags))) {
+      yield* (yield* PayloadStore.PayloadStore)
+        .checkBucket(Option.getOrThrow(payloadBucket(flags)))
+        .pipe(Effect.mapError((error) => AppErrors.failure(`${error.message} (nothing was sent)`)))
     }
     const bar = yield* ProgressBar.make(total)
     const summary = yield* producer
@@ -239,10 +259,9 @@ const sender = Command.make("sender", flags, (flags) =>
   }).pipe(
     Effect.provide(
       Services.layer(flags, {
-        payloads: Option.match(flags.payloadBucket, {
+        payloads: Option.match(payloadBucket(flags), {
           onNone: () => undefined,
-          // An empty SQS_PAYLOAD_BUCKET means none, as an unset one does.
-          onSome: (bucket) => (bucket.trim() === "" ? undefined : { bucket: bucket.trim() })
+          onSome: (bucket) => ({ bucket })
         })
       })
     ),

@@ -233,6 +233,14 @@ const ROWS: ReadonlyArray<Row> = [
       /^the payload bucket must be an S3 bucket name \(3 to 63 lowercase letters, digits, dots and hyphens\), got "Bad_Bucket"$/
   },
   {
+    name: "sender --file <a line over 1 MiB, a small one> --payload-bucket <missing>",
+    app: "sender",
+    args: ["--file", "{file}", "--payload-bucket", "no-such-bucket"],
+    file: `small\n${LONG_LINE}\n`,
+    code: 1,
+    stderr: /^the bucket no-such-bucket does not exist at http:\/\/127\.0\.0\.1:\d+ \(nothing was sent\)$/
+  },
+  {
     name: "sender with SQS_PAYLOAD_BUCKET=x",
     app: "sender",
     args: [],

@@ -40,7 +40,7 @@ const recordingProducer = (fifo: boolean) =>
           }),
         sendBatch: () => Effect.die("unused"),
         sendAll: () => Effect.die("unused"),
-        validate: () => Effect.void
+        validate: () => Effect.succeed({ size: 0, throughS3: false })
       })
     )
     return { sent, layer }

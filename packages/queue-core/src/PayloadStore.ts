@@ -50,6 +50,11 @@ export class PayloadStore extends Context.Service<
     readonly get: (pointer: S3Pointer) => Effect.Effect<string, PayloadMissing | PayloadStoreError>
     /** Deleting an object that is already gone succeeds, as S3 does. */
     readonly remove: (pointer: S3Pointer) => Effect.Effect<void, PayloadStoreError>
+    /**
+     * Fails unless the bucket exists and these credentials may use it (HeadBucket, which IAM
+     * authorizes as `s3:ListBucket`): to check before sending anything.
+     */
+    readonly checkBucket: (bucket: string) => Effect.Effect<void, PayloadStoreError>
     readonly settings: SqsConfig.S3Settings
   }
 >()("@bgcheck/queue-core/PayloadStore") {}
@@ -155,6 +160,20 @@ export const fromSdk = (
         client
           .send(new module.GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }), { abortSignal })
           .then((output) => output.Body?.transformToString("utf-8") ?? "")
+      ),
+    checkBucket: (bucket) =>
+      call("HeadBucket", { bucket, key: "" }, ({ module, client }, abortSignal) =>
+        client.send(new module.HeadBucketCommand({ Bucket: bucket }), { abortSignal })
+      ).pipe(
+        Effect.asVoid,
+        Effect.catchTag("PayloadMissing", () =>
+          Effect.fail(
+            new PayloadStoreError({
+              message: `the bucket ${bucket} does not exist at ${settings.location}`,
+              retryable: false
+            })
+          )
+        )
       ),
     remove: (pointer) =>
       Effect.asVoid(

@@ -84,13 +84,27 @@ export class Producer extends Context.Service<
       items: Stream.Stream<A, E, R>,
       options: BulkOptions<A>
     ) => Effect.Effect<BulkSummary<A>, E | SqsError | InvalidQueueRef, R>
-    /** Checks a message against SQS's rules and the queue, without sending it. */
+    /**
+     * Checks a message against SQS's rules and the queue, without sending it; says whether its
+     * body would be stored in S3.
+     */
     readonly validate: (
       queue: string,
       message: OutgoingMessage | string
-    ) => Effect.Effect<void, SqsError | InvalidMessage | InvalidQueueRef>
+    ) => Effect.Effect<Checked, SqsError | InvalidMessage | InvalidQueueRef>
   }
 >()("@bgcheck/queue-core/Producer") {}
+
+/**
+ * What `validate` found: the message's size as SQS counts it, and whether its body would go to
+ * the payload bucket.
+ *
+ * @category models
+ */
+export interface Checked {
+  readonly size: number
+  readonly throughS3: boolean
+}
 
 /**
  * @category constants
@@ -300,7 +314,15 @@ export const make = (options: Options = {}) =>
       )
 
     const validateOne = (queueRef: string, message: OutgoingMessage | string) =>
-      Effect.flatMap(queues.resolve(queueRef), (queue) => Effect.asVoid(check(queue, message)))
+      Effect.flatMap(queues.resolve(queueRef), (queue) =>
+        Effect.map(
+          check(queue, message),
+          (checked): Checked => ({
+            size: checked.size,
+            throughS3: offload?.goesToS3(queue, checked) ?? false
+          })
+        )
+      )
 
     return Producer.of({ send, sendBatch, sendAll, validate: validateOne })
   })

@@ -32,6 +32,8 @@ export interface Prepared {
 export interface Offload {
   /** The largest message accepted before storing: S3's limit for one object. */
   readonly maximumSize: number
+  /** True when the message's body is to be stored in S3. */
+  readonly goesToS3: (queue: Queue, message: ValidatedMessage) => boolean
   /** Why the message cannot be sent through S3, checked before anything is stored or sent. */
   readonly check: (queue: Queue, message: ValidatedMessage) => InvalidMessage | undefined
   readonly prepare: (
@@ -104,6 +106,7 @@ export const make = (options: LargePayloads.Options, store: PayloadStore["Servic
 
   return {
     maximumSize: LargePayloads.MAX_PAYLOAD_BYTES,
+    goesToS3,
     check,
     prepare: (queue, message) =>
       Effect.suspend((): Effect.Effect<Prepared, InvalidMessage | PayloadStoreError> => {
