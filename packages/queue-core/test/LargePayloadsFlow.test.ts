@@ -292,7 +292,18 @@ for (const latencyMs of LATENCIES) {
           const attributes = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, "v"]))
           const error = yield* Effect.flip(producer.validate(name, { body: bodyOf(1, MiB + 10), attributes }))
           assert.include(error.message, "at most 9 of its own")
-          yield* producer.validate(name, bodyOf(2, MiB + 10))
+          assert.deepStrictEqual(yield* producer.validate(name, bodyOf(2, MiB + 10)), {
+            size: MiB + 10,
+            throughS3: true
+          })
+          assert.deepStrictEqual(yield* producer.validate(name, "small"), { size: 5, throughS3: false })
+          const store = yield* PayloadStore.PayloadStore
+          yield* store.checkBucket(BUCKET)
+          const missing = yield* Effect.flip(store.checkBucket("no-such-bucket"))
+          assert.match(
+            missing.message,
+            /^the bucket no-such-bucket does not exist at http:\/\/127\.0\.0\.1:\d+$/
+          )
           assert.deepStrictEqual(server.objectKeys(BUCKET), [])
           assert.deepStrictEqual(server.requestCounts()["S3.PutObject"] ?? 0, 0)
         })
