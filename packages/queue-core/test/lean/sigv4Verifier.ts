@@ -159,7 +159,10 @@ export const startVerifier = (options: {
           port: upstream.port,
           method: incoming.method,
           path: incoming.url,
-          headers: incoming.headers
+          headers: incoming.headers,
+          // A connection of its own: a reused one that the local SQS closed as this request went
+          // out would be a reset the client never caused (seen on a CI machine under full load).
+          agent: false
         },
         (answer) => {
           const rewrite = options.rewrite
@@ -184,6 +187,9 @@ export const startVerifier = (options: {
       onward.end(body)
     })
   })
+  // The client keeps connections to this proxy open between tests; Node's 5 s default closes them
+  // under its feet when a loaded machine runs its timers late.
+  server.keepAliveTimeout = 60_000
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as { port: number }
