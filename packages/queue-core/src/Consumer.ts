@@ -13,7 +13,8 @@
  *   entries retried. A delete SQS does not confirm is counted (`duplicatesRisked`) and logged: the
  *   message will be handled again. A message whose handler failed is never deleted.
  * - **Leases.** While a message waits or is handled, its visibility is extended before it lapses,
- *   in batches, never once its settlement has started and never past SQS's 12 hours.
+ *   in batches, never past SQS's 12 hours; a message being deleted keeps its lease until SQS
+ *   confirms, and one being released, retried or dead-lettered is never extended again.
  *   `handlerTimeout` interrupts a handler that takes too long.
  * - **Failure outcomes,** chosen by the handler's error: `RetryLater` (the default for any other
  *   error or defect: the message comes back after a backoff computed from its receive count),
