@@ -234,11 +234,15 @@ const storedIn = (message: Consumer.ReceivedMessage): string | undefined => {
   return pointer === undefined ? undefined : LargePayloads.formatPointer(pointer)
 }
 
-/** The size an extended client recorded for a body stored in S3. */
-const storedSize = (message: Consumer.ReceivedMessage): string =>
-  LargePayloads.RESERVED_ATTRIBUTES.map((name) => message.messageAttributes[name]?.StringValue).find(
-    (value) => value !== undefined
-  ) ?? "?"
+/** The body as the table shows it: on one line, or where it is in S3 and the size recorded. */
+const bodyCell = (message: Consumer.ReceivedMessage): string => {
+  const where = storedIn(message)
+  if (where === undefined) return oneLine(message.body)
+  const size = LargePayloads.RESERVED_ATTRIBUTES.map(
+    (name) => message.messageAttributes[name]?.StringValue
+  ).find((value) => value !== undefined)
+  return `(in S3: ${where}, ${size ?? "?"} bytes)`
+}
 
 const peek = Command.make(
   "peek",
@@ -256,17 +260,20 @@ const peek = Command.make(
       const messages = yield* Peek.peek(ref, count)
       if (output === "json") {
         return yield* json(
-          messages.map((m) => ({
-            messageId: m.messageId,
-            body: m.body,
-            receiveCount: m.receiveCount,
-            sentAt: m.attributes.SentTimestamp
-              ? new Date(Number(m.attributes.SentTimestamp)).toISOString()
-              : null,
-            ...(m.groupId === undefined ? {} : { groupId: m.groupId }),
-            ...(storedIn(m) === undefined ? {} : { storedIn: storedIn(m) }),
-            messageAttributes: m.messageAttributes
-          }))
+          messages.map((m) => {
+            const where = storedIn(m)
+            return {
+              messageId: m.messageId,
+              body: m.body,
+              receiveCount: m.receiveCount,
+              sentAt: m.attributes.SentTimestamp
+                ? new Date(Number(m.attributes.SentTimestamp)).toISOString()
+                : null,
+              ...(m.groupId === undefined ? {} : { groupId: m.groupId }),
+              ...(where === undefined ? {} : { storedIn: where }),
+              messageAttributes: m.messageAttributes
+            }
+          })
         )
       }
       if (messages.length === 0) return yield* Console.log("no visible messages")
@@ -277,7 +284,7 @@ const peek = Command.make(
             m.messageId,
             m.attributes.SentTimestamp ? new Date(Number(m.attributes.SentTimestamp)).toISOString() : "-",
             m.receiveCount,
-            storedIn(m) === undefined ? oneLine(m.body) : `(in S3: ${storedIn(m)}, ${storedSize(m)} bytes)`
+            bodyCell(m)
           ])
         )
       )

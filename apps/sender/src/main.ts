@@ -95,7 +95,7 @@ const checkAll = (
     const producer = yield* Producer.Producer
     const invalid: Array<string> = []
     let total = 0
-    let throughS3 = 0
+    let throughS3 = false
     let invalidCount = 0
     yield* messages.pipe(
       Stream.runForEach((item) =>
@@ -103,7 +103,7 @@ const checkAll = (
           Effect.flatMap((checked) =>
             Effect.sync(() => {
               total++
-              if (checked.throughS3) throughS3++
+              throughS3 ||= checked.throughS3
             })
           ),
           Effect.catchTag("InvalidMessage", (error) =>
@@ -173,7 +173,7 @@ const checkCopies = (
         )
     const first = yield* check(1, false)
     const last = yield* check(flags.count, true)
-    return { total: flags.count, throughS3: first.throughS3 || last.throughS3 ? flags.count : 0 }
+    return { total: flags.count, throughS3: first.throughS3 || last.throughS3 }
   })
 
 const sendMany = (
@@ -195,9 +195,10 @@ const sendMany = (
     }
     // Large bodies go to the payload bucket: it must be there before anything is sent, or the
     // small messages would go and the large ones fail.
-    if (throughS3 > 0 && Option.isSome(payloadBucket(flags))) {
+    const bucket = payloadBucket(flags)
+    if (throughS3 && Option.isSome(bucket)) {
       yield* (yield* PayloadStore.PayloadStore)
-        .checkBucket(Option.getOrThrow(payloadBucket(flags)))
+        .checkBucket(bucket.value)
         .pipe(Effect.mapError((error) => AppErrors.failure(`${error.message} (nothing was sent)`)))
     }
     const bar = yield* ProgressBar.make(total)

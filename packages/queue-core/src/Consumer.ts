@@ -110,16 +110,18 @@ export const run = <E, R>(
         metrics
       })
       const shutdown = Shutdown.make(config)
-      const store = yield* Effect.serviceOption(PayloadStore)
-      const unwrap = Unwrap.make({ unwrapSns: config.unwrapSns, store })
+      const unwrap = Unwrap.make({
+        unwrapSns: config.unwrapSns,
+        keepPayloads: config.keepPayloads,
+        store: yield* Effect.serviceOption(PayloadStore)
+      })
       const handleOne = Handling.make(handler, {
         settings: config,
         queue,
         inFlight,
         settlement,
         metrics,
-        unwrap,
-        store
+        unwrap
       })
       const { dispatch, handlers } = yield* Dispatch.make({
         fifo: queue.fifo,

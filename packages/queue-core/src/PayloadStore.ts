@@ -79,12 +79,8 @@ interface Sdk {
   readonly client: S3Client
 }
 
-/**
- * Builds the service over the SDK as `sdk` gives it (made once, on the first call).
- *
- * @category constructors
- */
-export const fromSdk = (
+/** The service over the SDK as `sdk` gives it (made once, on the first call). */
+const fromSdk = (
   sdk: Effect.Effect<Sdk>,
   settings: SqsConfig.S3Settings,
   options: Options = {}

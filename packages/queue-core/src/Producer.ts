@@ -217,7 +217,7 @@ export const make = (options: Options = {}) =>
     const sendValidated = (
       queue: Queue,
       message: ValidatedMessage
-    ): Effect.Effect<Sent, SendFailed | SqsError | InvalidMessage | PayloadStoreError> =>
+    ): Effect.Effect<Sent, SendFailed | SqsError | PayloadStoreError> =>
       offload === undefined
         ? submit(queue, message)
         : Effect.flatMap(offload.prepare(queue, message), (prepared) => submitPrepared(queue, prepared))
@@ -274,14 +274,10 @@ export const make = (options: Options = {}) =>
           if (offload !== undefined) {
             return yield* Effect.forEach(
               checked,
-              (result) =>
+              (result): Effect.Effect<Exit.Exit<Sent, ProducerError>> =>
                 result instanceof InvalidMessage
                   ? Effect.succeed(Exit.fail(result))
-                  : Effect.exit(
-                      Effect.flatMap(offload.prepare(queue, result), (prepared) =>
-                        submitPrepared(queue, prepared)
-                      )
-                    ),
+                  : Effect.exit(sendValidated(queue, result)),
               { concurrency: "unbounded" }
             )
           }

@@ -11,8 +11,7 @@
  */
 import { Cause, Clock, Duration, Effect, Metric, Option } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
-import * as LargePayloads from "../../LargePayloads.ts"
-import type { PayloadStore } from "../../PayloadStore.ts"
+import type { S3Pointer } from "../../LargePayloads.ts"
 import type { Queue } from "../../Queues.ts"
 import * as TraceContext from "../../TraceContext.ts"
 import type { Held, InFlight } from "./inFlight.ts"
@@ -44,7 +43,6 @@ export interface Dependencies {
   readonly settlement: Settlement
   readonly metrics: QueueMetrics
   readonly unwrap: Unwrap
-  readonly store: Option.Option<PayloadStore["Service"]>
 }
 
 /**
@@ -55,31 +53,16 @@ export type HandleOne<R> = (held: Held) => Effect.Effect<boolean, never, R>
 
 export const make = <E, R>(
   handler: Handler<E, R>,
-  { settings, queue, inFlight, settlement, metrics, unwrap, store }: Dependencies
+  { settings, queue, inFlight, settlement, metrics, unwrap }: Dependencies
 ): HandleOne<R> => {
   const timeout = settings.handlerTimeout
   /** Runs the handler; succeeds with the S3 object the body came from, if it did. */
-  const unwrapAndHandle = (
-    message: ReceivedMessage
-  ): Effect.Effect<LargePayloads.S3Pointer | undefined, unknown, R> =>
+  const unwrapAndHandle = (message: ReceivedMessage): Effect.Effect<S3Pointer | undefined, unknown, R> =>
     unwrap.needed(message)
       ? Effect.flatMap(unwrap.unwrap(message), (unwrapped) =>
           Effect.as(handler(unwrapped.message), unwrapped.stored)
         )
       : Effect.as(handler(message), undefined)
-
-  const removeStored = (stored: LargePayloads.S3Pointer) =>
-    Option.isNone(store) || settings.keepPayloads
-      ? Effect.void
-      : store.value
-          .remove(stored)
-          .pipe(
-            Effect.catch((error) =>
-              Effect.logWarning(
-                `could not delete ${LargePayloads.formatPointer(stored)} after its message: ${error.message}`
-              )
-            )
-          )
 
   const runHandler = (message: ReceivedMessage) => {
     const handled = Effect.interruptible(unwrapAndHandle(message)).pipe(
@@ -125,7 +108,7 @@ export const make = <E, R>(
       )
       if (exit._tag === "Success") {
         const deleted = yield* settlement.delete(held)
-        if (deleted && exit.value !== undefined) yield* removeStored(exit.value)
+        if (deleted && exit.value !== undefined) yield* unwrap.deleted(exit.value)
         return true
       }
       const outcome = outcomeOf(exit.cause)

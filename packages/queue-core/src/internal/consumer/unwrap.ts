@@ -22,6 +22,8 @@ export interface Unwrap {
   /** False for a plain message: nothing to do, and no effect to run. */
   readonly needed: (message: ReceivedMessage) => boolean
   readonly unwrap: (message: ReceivedMessage) => Effect.Effect<Unwrapped, DeadLetter | RetryLater>
+  /** Once SQS has confirmed the delete: the object goes too (unless kept), a failure only logged. */
+  readonly deleted: (stored: LargePayloads.S3Pointer) => Effect.Effect<void>
 }
 
 const withoutReserved = (attributes: Readonly<Record<string, MessageAttributeValue>>) =>
@@ -31,6 +33,7 @@ const withoutReserved = (attributes: Readonly<Record<string, MessageAttributeVal
 
 export const make = (options: {
   readonly unwrapSns: boolean
+  readonly keepPayloads: boolean
   readonly store: Option.Option<PayloadStore["Service"]>
 }): Unwrap => {
   const fetchStored = (message: ReceivedMessage): Effect.Effect<Unwrapped, DeadLetter | RetryLater> => {
@@ -68,6 +71,18 @@ export const make = (options: {
   }
 
   return {
+    deleted: (stored) =>
+      Option.isNone(options.store) || options.keepPayloads
+        ? Effect.void
+        : options.store.value
+            .remove(stored)
+            .pipe(
+              Effect.catch((error) =>
+                Effect.logWarning(
+                  `could not delete ${LargePayloads.formatPointer(stored)} after its message: ${error.message}`
+                )
+              )
+            ),
     needed: (message) => options.unwrapSns || LargePayloads.isMarked(message.messageAttributes),
     unwrap: (message) => {
       if (!options.unwrapSns) return fetchStored(message)

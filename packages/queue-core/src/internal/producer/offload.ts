@@ -36,10 +36,8 @@ export interface Offload {
   readonly goesToS3: (queue: Queue, message: ValidatedMessage) => boolean
   /** Why the message cannot be sent through S3, checked before anything is stored or sent. */
   readonly check: (queue: Queue, message: ValidatedMessage) => InvalidMessage | undefined
-  readonly prepare: (
-    queue: Queue,
-    message: ValidatedMessage
-  ) => Effect.Effect<Prepared, InvalidMessage | PayloadStoreError>
+  /** Stores the body if it goes to S3; for a message `check` has passed. */
+  readonly prepare: (queue: Queue, message: ValidatedMessage) => Effect.Effect<Prepared, PayloadStoreError>
   /** After a failed send: deletes the object when SQS surely did not store its message. */
   readonly cleanUp: (stored: LargePayloads.S3Pointer, error: SendFailed | SqsError) => Effect.Effect<void>
 }
@@ -109,9 +107,7 @@ export const make = (options: LargePayloads.Options, store: PayloadStore["Servic
     goesToS3,
     check,
     prepare: (queue, message) =>
-      Effect.suspend((): Effect.Effect<Prepared, InvalidMessage | PayloadStoreError> => {
-        const invalid = check(queue, message)
-        if (invalid !== undefined) return Effect.fail(invalid)
+      Effect.suspend((): Effect.Effect<Prepared, PayloadStoreError> => {
         if (!goesToS3(queue, message)) return Effect.succeed({ message, stored: undefined })
         const stored = { bucket: options.bucket, key: `${options.keyPrefix ?? ""}${randomUUID()}` }
         return Effect.as(store.put(stored, message.entry.MessageBody ?? ""), {
