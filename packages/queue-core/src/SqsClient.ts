@@ -190,8 +190,13 @@ export const fromClient = (
   lean?: Lean.LeanActions
 ): SqsClient["Service"] => {
   const requestTimeout = Duration.fromInputUnsafe(policy.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
-  const retrySchedule = logRetries(policy.retrySchedule ?? defaultRetrySchedule)
-  const reconnectSchedule = logRetries(policy.reconnectSchedule ?? Schedules.reconnect)
+  const retrySchedule = policy.retrySchedule ?? defaultRetrySchedule
+  const reconnectSchedule = policy.reconnectSchedule ?? Schedules.reconnect
+  /** The schedule for errors `retryWhile` accepts, logging each retry it makes (and none other). */
+  const retrying = (
+    schedule: Schedule.Schedule<unknown, SqsError>,
+    retryWhile: (error: SqsError) => boolean
+  ) => logRetries(Schedule.while(schedule, ({ input }) => retryWhile(input)))
 
   /**
    * A send that went unanswered may be being stored: it is not retried. One whose connection was
@@ -210,6 +215,8 @@ export const fromClient = (
         !error.mayHaveReachedSqs ||
         (kind === "send" && error.reason._tag === "ConnectionLost" && error.reason.reset))
     const refusedBeforeSqs = (error: SqsError) => error.reason._tag === "EndpointUnreachable"
+    const retries = retrying(retrySchedule, retryWhile)
+    const reconnects = retrying(reconnectSchedule, refusedBeforeSqs)
     const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> => {
       const timeout = kind === "poll" ? pollTimeout(input, requestTimeout) : requestTimeout
@@ -242,10 +249,8 @@ export const fromClient = (
         Effect.onExit(() => countCall)
       )
       if (kind === "poll") return once
-      const retried = Effect.retry(once, { schedule: retrySchedule, while: retryWhile })
-      return kind === "send"
-        ? Effect.retry(retried, { schedule: reconnectSchedule, while: refusedBeforeSqs })
-        : retried
+      const retried = Effect.retry(once, retries)
+      return kind === "send" ? Effect.retry(retried, reconnects) : retried
     }
   }
 

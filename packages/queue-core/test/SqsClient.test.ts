@@ -165,17 +165,27 @@ describe("SqsClient deadlines", () => {
     })
   )
 
-  it.effect("does not retry an unanswered send: SQS may have stored it", () =>
-    Effect.gen(function* () {
-      const { client, calls } = silentClient()
-      const fiber = yield* Effect.forkChild(
-        Effect.flip(SqsClient.fromClient(client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] }))
-      )
-      yield* TestClock.adjust("1 minute")
-      const error = yield* Fiber.join(fiber)
-      assert.strictEqual(calls(), 1)
-      assert.isTrue(error.mayHaveReachedSqs)
-    })
+  it.effect(
+    "does not retry an unanswered send (SQS may have stored it), and logs no retry it does not make",
+    () =>
+      Effect.gen(function* () {
+        const logs = capturedLogs()
+        const { client, calls } = silentClient()
+        const fiber = yield* Effect.forkChild(
+          Effect.flip(
+            SqsClient.fromClient(client, settings).sendMessageBatch({ QueueUrl: "q", Entries: [] })
+          ).pipe(Effect.provide(logs.layer), Effect.provideService(References.MinimumLogLevel, "All"))
+        )
+        yield* TestClock.adjust("1 minute")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(calls(), 1)
+        assert.isTrue(error.mayHaveReachedSqs)
+        assert.deepStrictEqual(
+          logs.lines.filter((line) => /retry/.test(line)),
+          [],
+          "a retry line for a retry never made"
+        )
+      })
   )
 })
 
