@@ -51,6 +51,8 @@ import {
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
 import { Context, Duration, Effect, Layer, Metric, Schedule, type Scope } from "effect"
+import * as AnswerLimits from "./internal/answerLimits.ts"
+import { BoundedHttpHandler } from "./internal/boundedHandler.ts"
 import { type CredentialSource, type Credentials, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
 import * as Lean from "./internal/lean/transport.ts"
 import * as Schedules from "./Schedules.ts"
@@ -301,7 +303,11 @@ export const open = (
             maxAttempts: 1,
             // An endpoint that does not accept a connection in 5 s is unreachable. Each request's
             // own deadline is set above (`requestTimeout`); the SDK's 40 s is only a backstop.
-            requestHandler: { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
+            // Answers are bounded by the most SQS sends for the action (see `answerLimits.ts`).
+            requestHandler: new BoundedHttpHandler(
+              { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
+              ({ headers }) => AnswerLimits.forAction(headers["x-amz-target"])
+            ),
             ...options.sdk
           })
       ),

@@ -112,6 +112,22 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
 }
 
 /**
+ * Something answered at the endpoint, but not as SQS answers: a body that is not SQS's JSON (a
+ * proxy's or a web server's page), or longer than any answer of SQS. Worth retrying when the
+ * status says the failure is on the other side (5xx).
+ *
+ * @category errors
+ */
+export class InvalidResponse extends Schema.TaggedError<InvalidResponse>()("InvalidResponse", {
+  status: Schema.Number,
+  message: Schema.String
+}) {
+  get isRetryable(): boolean {
+    return this.status >= 500
+  }
+}
+
+/**
  * Anything the table does not know.
  *
  * @category errors
@@ -136,6 +152,7 @@ export const SqsErrorReason = Schema.Union([
   ServiceUnavailable,
   AccessDenied,
   InvalidRequest,
+  InvalidResponse,
   Unknown
 ])
 
@@ -159,9 +176,15 @@ export class SqsError extends Schema.TaggedError<SqsError>()("SqsError", {
   get isRetryable(): boolean {
     return this.reason.isRetryable
   }
-  /** True when SQS may have acted on the request although it failed (the connection broke). */
+  /**
+   * True when SQS may have acted on the request although it failed: the connection broke, or
+   * what answered said it succeeded in a form that could not be read.
+   */
   get mayHaveReachedSqs(): boolean {
-    return this.reason._tag === "ConnectionLost"
+    return (
+      this.reason._tag === "ConnectionLost" ||
+      (this.reason._tag === "InvalidResponse" && this.reason.status >= 200 && this.reason.status < 300)
+    )
   }
 }
 
@@ -216,6 +239,9 @@ const queueMissingCodes = new Set([
   "AWS.SimpleQueueService.NonExistentQueue",
   "NonExistentQueue"
 ])
+
+/** Answers that could not be read: not JSON (the SDK's and the lean transport's names), too long. */
+const unreadableCodes = new Set(["SyntaxError", "InvalidResponse", "ResponseTooLarge"])
 
 /** Failures before the request could be sent. */
 const neverSent = new Set([
@@ -300,6 +326,18 @@ export const classify = (error: unknown, target: Target): SqsErrorReason => {
     })
   }
   const code = stringField(error, "name") ?? "Error"
+  const metadata = field(error, "$metadata")
+  const status = field(metadata, "httpStatusCode")
+  if (Predicate.isNumber(status) && unreadableCodes.has(code)) {
+    const what =
+      code === "ResponseTooLarge"
+        ? `more than ${field(error, "limit") ?? "SQS's largest answer in"} bytes, more than SQS sends`
+        : "a body that is not SQS's JSON"
+    return new InvalidResponse({
+      status,
+      message: `the endpoint at ${target.location} answered HTTP ${status} with ${what}: check that it is SQS, not a proxy or a web server`
+    })
+  }
   // SQS's own text can echo the refused request, credentials included.
   const detail = redact(stringField(error, "message") ?? String(error))
   const queue = target.queue === undefined ? "the queue" : `queue "${target.queue}"`
@@ -312,8 +350,6 @@ export const classify = (error: unknown, target: Target): SqsErrorReason => {
   if (accessCodes.has(code)) {
     return new AccessDenied({ code, message: `access denied at ${target.location} (${code}): ${detail}` })
   }
-  const metadata = field(error, "$metadata")
-  const status = field(metadata, "httpStatusCode")
   const fault = stringField(error, "$fault")
   if (fault === "server" || (Predicate.isNumber(status) && status >= 500)) {
     return new ServiceUnavailable({ code, message: `SQS failed on its side (${code}): ${detail}` })

@@ -14,6 +14,8 @@ interface Canned {
   readonly status: number
   readonly headers?: Record<string, string>
   readonly body: string
+  /** Sent without a content-length, in pieces, so that only reading tells its length. */
+  readonly chunked?: boolean
 }
 
 const json = (status: number, queryError: string | undefined, type: string, message = "told so") => ({
@@ -80,7 +82,11 @@ const cannedServer = Effect.acquireRelease(
           request.resume()
           request.on("end", () => {
             response.writeHead(current.status, current.headers)
-            response.end(current.body)
+            if (current.chunked !== true) return response.end(current.body)
+            const body = Buffer.from(current.body)
+            for (let at = 0; at < body.length; at += 1 << 20)
+              response.write(body.subarray(at, at + (1 << 20)))
+            response.end()
           })
         })
         server.listen(0, "127.0.0.1", () => {
@@ -125,25 +131,87 @@ describe("Lean transport error answers", () => {
     }).pipe(Effect.scoped)
   )
 
-  it.live("a 200 answer that is not a JSON object fails as an unknown reason, not retried as a send", () =>
+  it.live(
+    "a 200 answer that is not a JSON object fails as an invalid response naming the status and what to check, not retried as a send",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* cannedServer
+        const sdk = yield* Effect.orDie(SqsClient.make({ endpoint: server.endpoint, retrySchedule: noRetry }))
+        const lean = yield* Lean.makeLeanActions(settingsAt(server.endpoint))
+        const QueueUrl = `${server.endpoint}/000000000000/q`
+        for (const body of ["<html>hello</html>", "null", "[1]"]) {
+          server.answer({ status: 200, headers: { "content-type": "application/x-amz-json-1.0" }, body })
+          const viaLean = yield* Effect.flip(lean.sendMessage({ QueueUrl, MessageBody: "x" }))
+          const viaSdk = yield* Effect.flip(sdk.sendMessage({ QueueUrl, MessageBody: "x" }))
+          assert.deepStrictEqual(reasonOf(viaLean), reasonOf(viaSdk), body)
+          assert.strictEqual(
+            viaLean.message,
+            `the endpoint at ${server.endpoint} answered HTTP 200 with a body that is not SQS's JSON: check that it is SQS, not a proxy or a web server`
+          )
+          assert.notMatch(viaLean.message, /SyntaxError|Unexpected token/)
+          assert.isFalse(viaLean.isRetryable)
+          // It answered as if it succeeded: the message may be stored.
+          assert.isTrue(viaLean.mayHaveReachedSqs)
+        }
+      }).pipe(Effect.scoped)
+  )
+
+  it.live("a 500 with a web page is a retryable invalid response, said in one line with the status", () =>
     Effect.gen(function* () {
       const server = yield* cannedServer
       const sdk = yield* Effect.orDie(SqsClient.make({ endpoint: server.endpoint, retrySchedule: noRetry }))
       const lean = yield* Lean.makeLeanActions(settingsAt(server.endpoint))
       const QueueUrl = `${server.endpoint}/000000000000/q`
-      for (const body of ["<html>hello</html>", "null", "[1]"]) {
-        server.answer({ status: 200, headers: { "content-type": "application/x-amz-json-1.0" }, body })
-        const viaLean = yield* Effect.flip(lean.sendMessage({ QueueUrl, MessageBody: "x" }))
-        const viaSdk = yield* Effect.flip(sdk.sendMessage({ QueueUrl, MessageBody: "x" }))
-        assert.strictEqual(viaLean.reason._tag, "Unknown", body)
-        assert.strictEqual(viaSdk.reason._tag, "Unknown", body)
-        assert.isFalse(viaLean.isRetryable)
+      server.answer({
+        status: 500,
+        headers: { "content-type": "text/html" },
+        body: "<html><h1>500</h1></html>"
+      })
+      for (const error of [
+        yield* Effect.flip(lean.receiveMessage({ QueueUrl })),
+        yield* Effect.flip(sdk.getQueueUrl({ QueueName: "q" }))
+      ]) {
+        assert.strictEqual(error.reason._tag, "InvalidResponse")
+        assert.strictEqual(
+          error.message,
+          `the endpoint at ${server.endpoint} answered HTTP 500 with a body that is not SQS's JSON: check that it is SQS, not a proxy or a web server`
+        )
+        assert.isTrue(error.isRetryable)
       }
-      server.answer({ status: 200, body: "<html>hello</html>" })
-      assert.deepStrictEqual(
-        reasonOf(yield* Effect.flip(lean.sendMessage({ QueueUrl, MessageBody: "x" }))),
-        reasonOf(yield* Effect.flip(sdk.sendMessage({ QueueUrl, MessageBody: "x" })))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("an answer longer than any SQS answer is an error, not read to its end, on both transports", () =>
+    Effect.gen(function* () {
+      const server = yield* cannedServer
+      const sdk = yield* Effect.orDie(
+        SqsClient.make({ endpoint: server.endpoint, retrySchedule: noRetry, transport: "sdk" })
       )
+      const lean = yield* Lean.makeLeanActions(settingsAt(server.endpoint))
+      const QueueUrl = `${server.endpoint}/000000000000/q`
+      // 50 MB: more than ten messages of 1 MiB could ever take, even escaped.
+      const huge = JSON.stringify({ Messages: [{ MessageId: "m", Body: "x".repeat(50_000_000) }] })
+      const MiB = 1024 * 1024
+      for (const declared of [true, false]) {
+        server.answer({
+          status: 200,
+          headers: { "content-type": "application/x-amz-json-1.0" },
+          body: huge,
+          chunked: !declared
+        })
+        for (const [error, limit] of [
+          [yield* Effect.flip(lean.receiveMessage({ QueueUrl })), 31 * MiB],
+          [yield* Effect.flip(sdk.receiveMessage({ QueueUrl })), 31 * MiB],
+          [yield* Effect.flip(lean.sendMessage({ QueueUrl, MessageBody: "x" })), MiB],
+          [yield* Effect.flip(sdk.sendMessage({ QueueUrl, MessageBody: "x" })), MiB]
+        ] as const) {
+          assert.strictEqual(error.reason._tag, "InvalidResponse")
+          assert.strictEqual(
+            error.message,
+            `the endpoint at ${server.endpoint} answered HTTP 200 with more than ${limit} bytes, more than SQS sends: check that it is SQS, not a proxy or a web server`
+          )
+        }
+      }
     }).pipe(Effect.scoped)
   )
 })

@@ -6,10 +6,13 @@
  * the scope destroys the pool. Failures are the network errors undici raises (codes such as
  * ECONNREFUSED, UND_ERR_SOCKET, UND_ERR_CONNECT_TIMEOUT) for `SqsError.classify`; undici's own
  * header and body timeouts are renamed to ETIMEDOUT so that they classify as a lost connection.
+ * An answer is read up to the most it may be (`maxBytes`): one that says it is longer is refused
+ * unread, and one that turns out longer stops being read there.
  */
 import type { IncomingHttpHeaders } from "node:http"
 import { Effect, type Scope } from "effect"
 import { Agent } from "undici"
+import { BodyTooLarge, discard, readAtMost } from "../boundedBody.ts"
 import type { Target } from "./endpoint.ts"
 
 export interface Response {
@@ -22,7 +25,8 @@ export interface Http {
   readonly post: (
     target: Target,
     headers: Readonly<Record<string, string>>,
-    body: string
+    body: string,
+    maxBytes: number
   ) => Effect.Effect<Response, unknown>
 }
 
@@ -67,19 +71,44 @@ export const make = (options: Options = {}): Effect.Effect<Http, never, Scope.Sc
       (agent) => Effect.ignore(Effect.tryPromise(() => agent.destroy()))
     ),
     (agent): Http => ({
-      post: (target, headers, body) =>
+      post: (target, headers, body, maxBytes) =>
         Effect.tryPromise({
           try: (signal) =>
-            agent
-              .request({ origin: target.origin, path: target.path, method: "POST", headers, body, signal })
-              .then((response) =>
-                response.body.text().then((text) => ({
+            agent.request({
+              origin: target.origin,
+              path: target.path,
+              method: "POST",
+              headers,
+              body,
+              signal
+            }),
+          catch: asNetworkError
+        }).pipe(
+          Effect.flatMap((response) => {
+            const declared = Number(response.headers["content-length"])
+            const read =
+              declared > maxBytes
+                ? Effect.andThen(
+                    Effect.sync(() => discard(response.body)),
+                    Effect.fail(new BodyTooLarge(maxBytes))
+                  )
+                : readAtMost(response.body, maxBytes)
+            return read.pipe(
+              // The status goes with an answer too long to read, as the SDK's errors carry it.
+              Effect.mapError((error) =>
+                error instanceof BodyTooLarge
+                  ? Object.assign(error, { $metadata: { httpStatusCode: response.statusCode } })
+                  : asNetworkError(error)
+              ),
+              Effect.map(
+                (bytes): Response => ({
                   status: response.statusCode,
                   headers: response.headers,
-                  body: text
-                }))
-              ),
-          catch: asNetworkError
-        })
+                  body: bytes.toString("utf8")
+                })
+              )
+            )
+          })
+        )
     })
   )

@@ -17,6 +17,7 @@ import { Clock, type Duration, Effect, type Scope } from "effect"
 import type { Actions } from "../../SqsClient.ts"
 import type { SqsSettings } from "../../SqsConfig.ts"
 import { classify, SqsError } from "../../SqsError.ts"
+import * as AnswerLimits from "../answerLimits.ts"
 import * as Checksums from "./checksums.ts"
 import * as Credentials from "./credentials.ts"
 import * as Endpoint from "./endpoint.ts"
@@ -101,7 +102,12 @@ export const makeLeanActions = (
           yield* credentials,
           new Date(yield* Clock.currentTimeMillis)
         )
-        const response = yield* http.post(target, { ...signed, "user-agent": USER_AGENT }, body)
+        const response = yield* http.post(
+          target,
+          { ...signed, "user-agent": USER_AGENT },
+          body,
+          AnswerLimits.forAction(action)
+        )
         return yield* Protocol.decode<O>(action, response)
       })
 
