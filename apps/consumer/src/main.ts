@@ -51,6 +51,7 @@ const flags = {
     Flag.withFallbackConfig(Config.String("METRICS_HOST")),
     Flag.withDefault("127.0.0.1")
   ),
+  payloadBucket: Flags.payloadBuckets,
   workTime: Flags.duration("work-time", { min: Duration.zero }).pipe(
     Flag.withDescription(
       "Simulated work per message before it is printed, to try shutdown and load (default 0: none)"
@@ -96,7 +97,7 @@ const consumer = Command.make("consumer", flags, (flags) =>
       )
     )
   }).pipe(
-    Effect.provide(Services.layer(flags, { embedLocalSqs: true })),
+    Effect.provide(Services.layer(flags, { embedLocalSqs: true, payloadBuckets: flags.payloadBucket })),
     Effect.provide(Telemetry.layer("consumer")),
     Effect.provide(Logging.layer(flags.logFormat))
   )

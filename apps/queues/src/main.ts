@@ -4,7 +4,7 @@
  * The same endpoint rules as the other apps; no local SQS is started for it.
  */
 import { AppErrors, Flags, Logging, runMain, Services } from "@bgcheck/app-kit"
-import { type Consumer, LargePayloads, Peek, Queues, Redrive } from "@bgcheck/queue-core"
+import { type Consumer, LargePayloads, PayloadStore, Peek, Queues, Redrive } from "@bgcheck/queue-core"
 import { Console, Duration, Effect, Option } from "effect"
 import { Argument, Command, Flag, Prompt } from "effect/cli"
 import { oneLine, table } from "./table.ts"
@@ -20,6 +20,7 @@ const root = Command.make("queues").pipe(
     region: Flags.region,
     transport: Flags.transport,
     logFormat: Flags.logFormat,
+    payloadBucket: Flags.payloadBuckets,
     output
   }),
   Command.withDescription("List, inspect and manage SQS queues.")
@@ -227,21 +228,27 @@ const purge = Command.make(
     })
 ).pipe(Command.withDescription("Delete every message of a queue (asks first unless --yes)"))
 
-/** Where a message's body is, when an extended client stored it in S3 (peek does not fetch it). */
-const storedIn = (message: Consumer.ReceivedMessage): string | undefined => {
+/**
+ * Where a message's body is, when an extended client stored it in S3, the size its message
+ * declares, and why a consumer reading `policy`'s buckets would refuse it. Peek never fetches it.
+ */
+const storedIn = (message: Consumer.ReceivedMessage, policy: LargePayloads.ReadPolicy) => {
   if (!LargePayloads.isMarked(message.messageAttributes)) return undefined
   const pointer = LargePayloads.decodePointer(message.body)
-  return pointer === undefined ? undefined : LargePayloads.formatPointer(pointer)
+  if (pointer === undefined) return undefined
+  const size = LargePayloads.declaredSize(message.messageAttributes)
+  return {
+    where: LargePayloads.formatPointer(pointer),
+    size,
+    refused: LargePayloads.refusal(pointer, size, policy)
+  }
 }
 
-/** The body as the table shows it: on one line, or where it is in S3 and the size recorded. */
-const bodyCell = (message: Consumer.ReceivedMessage): string => {
-  const where = storedIn(message)
-  if (where === undefined) return oneLine(message.body)
-  const size = LargePayloads.RESERVED_ATTRIBUTES.map(
-    (name) => message.messageAttributes[name]?.StringValue
-  ).find((value) => value !== undefined)
-  return `(in S3: ${where}, ${size ?? "?"} bytes)`
+/** The body as the table shows it: on one line, or where it is in S3, its size, and a refusal. */
+const bodyCell = (message: Consumer.ReceivedMessage, policy: LargePayloads.ReadPolicy): string => {
+  const stored = storedIn(message, policy)
+  if (stored === undefined) return oneLine(message.body)
+  return `(in S3: ${stored.where}, ${stored.size ?? "?"} bytes${stored.refused === undefined ? "" : `; refused: ${stored.refused}`})`
 }
 
 const peek = Command.make(
@@ -257,11 +264,12 @@ const peek = Command.make(
   ({ queue: ref, count }) =>
     Effect.gen(function* () {
       const { output } = yield* root
+      const { policy } = yield* PayloadStore.PayloadStore
       const messages = yield* Peek.peek(ref, count)
       if (output === "json") {
         return yield* json(
           messages.map((m) => {
-            const where = storedIn(m)
+            const stored = storedIn(m, policy)
             return {
               messageId: m.messageId,
               body: m.body,
@@ -270,7 +278,12 @@ const peek = Command.make(
                 ? new Date(Number(m.attributes.SentTimestamp)).toISOString()
                 : null,
               ...(m.groupId === undefined ? {} : { groupId: m.groupId }),
-              ...(where === undefined ? {} : { storedIn: where }),
+              ...(stored === undefined
+                ? {}
+                : {
+                    storedIn: stored.where,
+                    ...(stored.refused === undefined ? {} : { refused: stored.refused })
+                  }),
               messageAttributes: m.messageAttributes
             }
           })
@@ -284,7 +297,7 @@ const peek = Command.make(
             m.messageId,
             m.attributes.SentTimestamp ? new Date(Number(m.attributes.SentTimestamp)).toISOString() : "-",
             m.receiveCount,
-            bodyCell(m)
+            bodyCell(m, policy)
           ])
         )
       )
@@ -341,7 +354,7 @@ const redrive = Command.make(
 
 const queues = root.pipe(
   Command.withSubcommands([list, describe, create, purge, peek, redrive]),
-  Command.provide((flags) => Services.layer(flags)),
+  Command.provide((flags) => Services.layer(flags, { payloadBuckets: flags.payloadBucket })),
   Command.provide((flags) => Logging.layer(flags.logFormat))
 )
 

@@ -7,6 +7,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
+import { SqsClient } from "@bgcheck/queue-core"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 let server: LocalSqsServer
@@ -98,11 +100,39 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     )
     expect(sent.code, sent.stderr.join("\n")).toBe(0)
     const [key] = server.objectKeys("peek-payloads")!
-    const text = await queues(["peek", "large"])
+    const text = await queues(["peek", "large", "--payload-bucket", "peek-payloads"])
     expect(text.stdout[1]).toMatch(new RegExp(`\\(in S3: s3://peek-payloads/${key}, 1100000 bytes\\)$`))
-    const [peeked] = await json(["peek", "large"])
+    const [peeked] = await json(["peek", "large", "--payload-bucket", "peek-payloads"])
     expect(peeked.storedIn).toBe(`s3://peek-payloads/${key}`)
+    expect(peeked.refused).toBeUndefined()
     expect(server.objectKeys("peek-payloads")).toEqual([key])
+  })
+
+  it("peeks a pointer into a bucket it is not told to read as refused, and fetches nothing", async () => {
+    server.createQueue({ name: "hostile" })
+    server.createBucket("victim")
+    // As any sender can write it (the producer refuses the reserved attribute).
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.flatMap(SqsClient.make({ endpoint: server.endpoint }), (sqs) =>
+          sqs.sendMessage({
+            QueueUrl: `${server.endpoint}/000000000000/hostile`,
+            MessageBody:
+              '["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"victim","s3Key":"secret.txt"}]',
+            MessageAttributes: { ExtendedPayloadSize: { DataType: "Number", StringValue: "10" } }
+          })
+        )
+      )
+    )
+    server.resetRequestCounts()
+    const text = await queues(["peek", "hostile"])
+    expect(text.code, text.stderr.join("\n")).toBe(0)
+    expect(text.stdout[1]).toMatch(
+      /\(in S3: s3:\/\/victim\/secret\.txt, 10 bytes; refused: its body is said to be at s3:\/\/victim\/secret\.txt, and victim is not a payload bucket of this consumer \(bgcheck-payloads\)\)$/
+    )
+    const [peeked] = await json(["peek", "hostile", "--payload-bucket", "other-bucket"])
+    expect(peeked.refused).toContain("victim is not a payload bucket of this consumer (other-bucket)")
+    expect(Object.keys(server.requestCounts()).filter((action) => action.startsWith("S3."))).toEqual([])
   })
 
   it("purges only when confirmed", async () => {

@@ -2,6 +2,7 @@
  * Flags every app takes, each with its environment variable, and parsers for numbers and
  * durations that fail with a one-line message naming the flag and what it accepts.
  */
+import { LargePayloads } from "@bgcheck/queue-core"
 import { Config, Duration, Effect, Option } from "effect"
 import { CliError, Flag } from "effect/cli"
 
@@ -122,6 +123,51 @@ export const logFormat = Flag.String("log-format").pipe(
       ? Effect.succeed<LogFormat>(format)
       : invalid("log-format (or LOG_FORMAT)", value, "pretty or json")
   })
+)
+
+/** The lab's payload bucket (the local SQS creates it), which consumers read by default. */
+export const DEFAULT_PAYLOAD_BUCKET = "bgcheck-payloads"
+
+/** Bucket names, checked one by one; `source` names where they came from. */
+const bucketNames = (names: ReadonlyArray<string>, source: string) => {
+  const bad = names.find((name) => !LargePayloads.isBucketName(name))
+  return bad === undefined
+    ? Effect.succeed(names)
+    : invalid(source, bad, "S3 bucket names (3 to 63 lowercase letters, digits, dots and hyphens)")
+}
+
+/**
+ * `--payload-bucket`, repeatable, else `SQS_PAYLOAD_BUCKET` (comma-separated), else the lab's
+ * bucket: the buckets whose objects message pointers may name. A pointer into any other bucket
+ * is dead-lettered unread, since anyone who can send to the queue writes pointers.
+ */
+export const payloadBuckets = Flag.String("payload-bucket").pipe(
+  Flag.withMetavar("NAME"),
+  Flag.withDescription(
+    `An S3 bucket that message pointers may name, repeatable: their objects are read and then deleted; a pointer into any other bucket goes to the dead-letter queue unread (env SQS_PAYLOAD_BUCKET, comma-separated; default ${DEFAULT_PAYLOAD_BUCKET})`
+  ),
+  Flag.atLeast(0),
+  Flag.mapEffect((given) =>
+    given.length > 0
+      ? bucketNames(
+          given.map((name) => name.trim()),
+          "payload-bucket"
+        )
+      : Config.option(Config.String("SQS_PAYLOAD_BUCKET")).pipe(
+          Effect.orElseSucceed(() => Option.none<string>()),
+          Effect.flatMap((value) =>
+            Option.isNone(value)
+              ? Effect.succeed([DEFAULT_PAYLOAD_BUCKET])
+              : bucketNames(
+                  value.value
+                    .split(",")
+                    .map((name) => name.trim())
+                    .filter((name) => name !== ""),
+                  "SQS_PAYLOAD_BUCKET"
+                )
+          )
+        )
+  )
 )
 
 /** The flags every app takes. */

@@ -15,6 +15,8 @@ export interface Options {
   readonly embedLocalSqs?: boolean
   /** The producer stores bodies over SQS's limit in S3 (`--payload-bucket`). */
   readonly payloads?: LargePayloads.Options | undefined
+  /** The buckets whose objects pointers may name (the consumer's `--payload-bucket`). */
+  readonly payloadBuckets?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -32,7 +34,8 @@ export const layer = (flags: ConnectionFlags, options: Options = {}) =>
       })
       if (options.embedLocalSqs) yield* ensureLocalSqs(settings)
       return QueueServices.layerWithClient(SqsClient.layerFromSettings(settings), {
-        producer: { payloads: options.payloads }
+        producer: { payloads: options.payloads },
+        payloadStore: { buckets: options.payloadBuckets }
       })
     })
   )

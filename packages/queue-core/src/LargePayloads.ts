@@ -51,11 +51,20 @@ export const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer
 export const LEGACY_POINTER_CLASS = "com.amazon.sqs.javamessaging.MessageS3Pointer"
 
 /**
- * The largest body stored in S3 with one PutObject (5 GiB).
+ * The largest body this package stores or reads (256 MiB): a body is one string in memory, and
+ * V8 holds no string much longer than half a gigabyte.
  *
  * @category constants
  */
-export const MAX_PAYLOAD_BYTES = 5 * 1024 ** 3
+export const MAX_PAYLOAD_BYTES = 256 * 1024 ** 2
+
+/**
+ * The largest body stored or read unless told otherwise (32 MiB): a message's sender decides
+ * what a consumer reads into memory, so the bound is the consumer's.
+ *
+ * @category constants
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 32 * 1024 ** 2
 
 /**
  * Where a body is stored.
@@ -84,6 +93,29 @@ export interface Options {
   readonly keyPrefix?: string | undefined
   /** Store every message in S3, whatever its size. */
   readonly alwaysThroughS3?: boolean | undefined
+  /**
+   * Bodies larger than this many bytes are refused before anything is stored (default
+   * `DEFAULT_MAX_PAYLOAD_BYTES`, 32 MiB, what a consumer reads by default; at most
+   * `MAX_PAYLOAD_BYTES`).
+   */
+  readonly maxBytes?: number | undefined
+}
+
+/**
+ * Which pointers a consumer follows. A pointer is written by whoever can send to the queue, a far
+ * wider right than reading and deleting objects with the consumer's credentials: only objects of
+ * the configured buckets are read (and deleted once their message is), and only up to the size
+ * the message declares and `maxBytes`.
+ *
+ * @category models
+ */
+export interface ReadPolicy {
+  /** The buckets whose objects pointers may name. None: every pointer is refused. */
+  readonly buckets: ReadonlyArray<string>
+  /** When set, only keys this package's producer writes with it: the prefix, then a UUID. */
+  readonly keyPrefix?: string | undefined
+  /** The largest body read, in bytes. */
+  readonly maxBytes: number
 }
 
 /**
@@ -97,6 +129,42 @@ export class InvalidPayloadOptions extends Schema.TaggedError<InvalidPayloadOpti
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 /** The extended clients' rule for key prefixes. */
 const KEY_PREFIX = /^(?![./])(?!.*\.\.)[a-zA-Z0-9./_-]{0,988}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** S3's longest key, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024
+/** C0 and C1 controls, DEL, and the line and paragraph separators: never in a key we follow. */
+const CONTROL = /\p{Cc}|[\u2028\u2029]/u
+
+/**
+ * True for a name S3 accepts for a bucket (3 to 63 lowercase letters, digits, dots and hyphens,
+ * starting and ending with a letter or digit, no two dots in a row).
+ *
+ * @category validation
+ */
+export const isBucketName = (name: string): boolean => BUCKET_NAME.test(name) && !name.includes("..")
+
+const BUCKET_RULE = "3 to 63 lowercase letters, digits, dots and hyphens"
+
+const invalidBucket = (what: string, bucket: string) =>
+  new InvalidPayloadOptions({
+    message: `${what} must be an S3 bucket name (${BUCKET_RULE}), got "${shorten(bucket)}"`
+  })
+
+const checkMaxBytes = (maxBytes: number | undefined): InvalidPayloadOptions | undefined =>
+  maxBytes === undefined || (Number.isInteger(maxBytes) && maxBytes >= 1 && maxBytes <= MAX_PAYLOAD_BYTES)
+    ? undefined
+    : new InvalidPayloadOptions({
+        message: `the largest payload must be a whole number of bytes from 1 to ${MAX_PAYLOAD_BYTES}, got ${maxBytes}`
+      })
+
+const checkKeyPrefix = (keyPrefix: string | undefined): InvalidPayloadOptions | undefined =>
+  keyPrefix === undefined || KEY_PREFIX.test(keyPrefix)
+    ? undefined
+    : new InvalidPayloadOptions({
+        message:
+          "the payload key prefix must be up to 988 of a-z A-Z 0-9 . / _ -, not starting with . or / and without ..; " +
+          `got "${shorten(keyPrefix)}"`
+      })
 
 /**
  * Checks the options; the error names the option and what it allows.
@@ -104,20 +172,76 @@ const KEY_PREFIX = /^(?![./])(?!.*\.\.)[a-zA-Z0-9./_-]{0,988}$/
  * @category validation
  */
 export const check = (options: Options): InvalidPayloadOptions | undefined => {
-  if (!BUCKET_NAME.test(options.bucket) || options.bucket.includes(".."))
-    return new InvalidPayloadOptions({
-      message: `the payload bucket must be an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got "${options.bucket}"`
-    })
+  if (!isBucketName(options.bucket)) return invalidBucket("the payload bucket", options.bucket)
   if (options.threshold !== undefined && (!Number.isInteger(options.threshold) || options.threshold < 0))
     return new InvalidPayloadOptions({
       message: `the payload threshold must be a whole number of bytes, got ${options.threshold}`
     })
-  if (options.keyPrefix !== undefined && !KEY_PREFIX.test(options.keyPrefix))
-    return new InvalidPayloadOptions({
-      message:
-        "the payload key prefix must be up to 988 of a-z A-Z 0-9 . / _ -, not starting with . or / and without ..; " +
-        `got "${options.keyPrefix}"`
-    })
+  return checkKeyPrefix(options.keyPrefix) ?? checkMaxBytes(options.maxBytes)
+}
+
+/**
+ * Checks a read policy's settings, as `check` does a producer's.
+ *
+ * @category validation
+ */
+export const checkPolicy = (policy: ReadPolicy): InvalidPayloadOptions | undefined => {
+  const invalid = policy.buckets.find((bucket) => !isBucketName(bucket))
+  if (invalid !== undefined) return invalidBucket("a payload bucket", invalid)
+  return checkKeyPrefix(policy.keyPrefix) ?? checkMaxBytes(policy.maxBytes)
+}
+
+/**
+ * The body size a pointer message declares (`ExtendedPayloadSize`, or the legacy name), or
+ * undefined when it declares none that is a whole number of bytes.
+ *
+ * @category codec
+ */
+export const declaredSize = (
+  attributes: Readonly<
+    Record<string, { readonly DataType?: string | undefined; readonly StringValue?: string | undefined }>
+  >
+): number | undefined => {
+  for (const name of RESERVED_ATTRIBUTES) {
+    const value = attributes[name]?.StringValue?.trim()
+    if (value === undefined) continue
+    return /^\d{1,15}$/.test(value) ? Number(value) : undefined
+  }
+  return undefined
+}
+
+/**
+ * Why a pointer must not be followed under `policy`, in one line naming what is wrong; undefined
+ * when it may. Checked before any request, so that a refused pointer costs nothing and touches
+ * nothing.
+ *
+ * @category validation
+ */
+export const refusal = (
+  pointer: S3Pointer,
+  size: number | undefined,
+  policy: ReadPolicy
+): string | undefined => {
+  const where = formatPointer(pointer)
+  if (!isBucketName(pointer.bucket))
+    return `its pointer names "${shorten(pointer.bucket)}", which is not an S3 bucket name (${BUCKET_RULE})`
+  if (!policy.buckets.includes(pointer.bucket))
+    return policy.buckets.length === 0
+      ? `its body is said to be at ${where}, and this consumer reads no payload bucket`
+      : `its body is said to be at ${where}, and ${pointer.bucket} is not a payload bucket of this consumer (${policy.buckets.join(", ")})`
+  if (CONTROL.test(pointer.key) || Buffer.byteLength(pointer.key) > MAX_KEY_BYTES)
+    return `its pointer's key is not one S3 could hold (${where})`
+  if (policy.keyPrefix !== undefined) {
+    const rest = pointer.key.startsWith(policy.keyPrefix)
+      ? pointer.key.slice(policy.keyPrefix.length)
+      : undefined
+    if (rest === undefined || !UUID.test(rest))
+      return `its body is said to be at ${where}, a key its producer could not have written (keys are ${policy.keyPrefix}<uuid>)`
+  }
+  if (size === undefined)
+    return `its pointer to ${where} declares no size (${SIZE_ATTRIBUTE} must be a whole number of bytes)`
+  if (size > policy.maxBytes)
+    return `its body at ${where} is ${size} bytes, over this consumer's limit of ${policy.maxBytes} bytes`
   return undefined
 }
 
@@ -163,4 +287,14 @@ export const isMarked = (attributes: Readonly<Record<string, unknown>>): boolean
  *
  * @category codec
  */
-export const formatPointer = (pointer: S3Pointer): string => `s3://${pointer.bucket}/${pointer.key}`
+export const formatPointer = (pointer: S3Pointer): string =>
+  `s3://${shorten(pointer.bucket)}/${shorten(pointer.key)}`
+
+/** How much of a value from a message goes into a line of text. */
+const SHOWN = 120
+
+/** Escaped and cut: a value written by a sender never spans lines nor fills a screen. */
+const shorten = (value: string): string => {
+  const escaped = JSON.stringify(value).slice(1, -1)
+  return escaped.length <= SHOWN ? escaped : `${escaped.slice(0, SHOWN)}… (${value.length} characters)`
+}

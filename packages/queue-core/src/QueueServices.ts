@@ -22,7 +22,21 @@ export type Services = SqsClient.SqsClient | Queues.Queues | Producer.Producer |
  */
 export interface Options {
   readonly producer?: Producer.Options | undefined
+  /**
+   * Where large bodies live, and which pointers consumers follow (`buckets`): the producer's
+   * payload bucket is always one of them.
+   */
   readonly payloadStore?: PayloadStore.Options | undefined
+}
+
+/** The store's options, with the producer's own bucket among those it reads. */
+const storeOptions = (options: Options): PayloadStore.Options => {
+  const own = options.producer?.payloads?.bucket
+  const buckets = options.payloadStore?.buckets ?? []
+  return {
+    ...options.payloadStore,
+    buckets: own === undefined || buckets.includes(own) ? buckets : [...buckets, own]
+  }
 }
 
 /**
@@ -36,7 +50,7 @@ export const layerWithClient = <E, R>(
 ): Layer.Layer<Services, E | SqsConfig.InvalidSqsConfig | LargePayloads.InvalidPayloadOptions, R> =>
   Producer.layerWith(options.producer ?? {}).pipe(
     Layer.provideMerge(Queues.layer),
-    Layer.provideMerge(PayloadStore.layer(options.payloadStore)),
+    Layer.provideMerge(PayloadStore.layer(storeOptions(options))),
     Layer.provideMerge(client)
   )
 

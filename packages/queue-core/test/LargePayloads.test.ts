@@ -49,6 +49,77 @@ describe("LargePayloads: the extended clients' pointer format", () => {
   })
 })
 
+describe("LargePayloads.refusal: which pointers a consumer follows", () => {
+  const policy: LargePayloads.ReadPolicy = { buckets: ["bgcheck-payloads"], maxBytes: 1000 }
+  const ours = { bucket: "bgcheck-payloads", key: JAVA_KEY }
+
+  it("follows a pointer into a configured bucket, within the declared size and the limit", () => {
+    assert.isUndefined(LargePayloads.refusal(ours, 1000, policy))
+    assert.isUndefined(LargePayloads.refusal({ ...ours, key: "any/key-at.all" }, 1, policy))
+  })
+
+  it("refuses any other bucket, naming it and the buckets it reads", () => {
+    assert.strictEqual(
+      LargePayloads.refusal({ bucket: "victim", key: "secret.txt" }, 10, policy),
+      "its body is said to be at s3://victim/secret.txt, and victim is not a payload bucket of this consumer (bgcheck-payloads)"
+    )
+    assert.strictEqual(
+      LargePayloads.refusal(ours, 10, { ...policy, buckets: [] }),
+      `its body is said to be at s3://bgcheck-payloads/${JAVA_KEY}, and this consumer reads no payload bucket`
+    )
+  })
+
+  it("refuses a bucket name S3 could not have, before asking S3", () => {
+    for (const bucket of ["Victim", "a", "-x-", "x..y", "has space", "x".repeat(64)])
+      assert.include(LargePayloads.refusal({ bucket, key: "k" }, 10, policy), "not an S3 bucket name", bucket)
+  })
+
+  it("with a key prefix, refuses a key its producer could not have written", () => {
+    const prefixed = { ...policy, keyPrefix: "payloads/" }
+    assert.isUndefined(LargePayloads.refusal({ ...ours, key: `payloads/${JAVA_KEY}` }, 10, prefixed))
+    for (const key of ["secret.txt", `other/${JAVA_KEY}`, "payloads/../secret.txt", `payloads/${JAVA_KEY}x`])
+      assert.include(
+        LargePayloads.refusal({ ...ours, key }, 10, prefixed),
+        "a key its producer could not have written (keys are payloads/<uuid>)",
+        key
+      )
+  })
+
+  it("refuses a size that is not declared or over the limit, and a key S3 could not hold", () => {
+    assert.include(LargePayloads.refusal(ours, undefined, policy), "declares no size")
+    assert.include(
+      LargePayloads.refusal(ours, 1001, policy),
+      "is 1001 bytes, over this consumer's limit of 1000 bytes"
+    )
+    assert.include(LargePayloads.refusal({ ...ours, key: "a\nb" }, 1, policy), "not one S3 could hold")
+    assert.include(
+      LargePayloads.refusal({ ...ours, key: "k".repeat(1025) }, 1, policy),
+      "not one S3 could hold"
+    )
+  })
+
+  it("reads the declared size from either attribute, as a whole number of bytes only", () => {
+    assert.strictEqual(LargePayloads.declaredSize(pythonMessage("b", 300).attributes), 300)
+    assert.strictEqual(LargePayloads.declaredSize(javaMessage("b", 7).attributes), 7)
+    for (const value of ["", "-1", "1.5", "1e9", "ten", "9".repeat(16)])
+      assert.isUndefined(
+        LargePayloads.declaredSize({ ExtendedPayloadSize: { DataType: "Number", StringValue: value } }),
+        value
+      )
+  })
+
+  it("keeps a sender's long or multi-line values to one short line when it names them", () => {
+    const reason = LargePayloads.refusal(
+      { bucket: "victim", key: `${"k".repeat(5000)}\n[forged] line` },
+      1,
+      policy
+    )!
+    assert.notInclude(reason, "\n")
+    assert.isBelow(reason.length, 400)
+    assert.include(reason, "(5014 characters)")
+  })
+})
+
 describe("SnsEnvelope.unwrap", () => {
   it("gives the published message, its attributes in SQS's shape, and the notification", () => {
     const unwrapped = SnsEnvelope.unwrap(snsNotification('{"status":"started"}'))

@@ -12,7 +12,6 @@ import {
   OutgoingMessage,
   PayloadStore,
   Producer,
-  QueueServices,
   Queues,
   SqsClient
 } from "../src/index.ts"
@@ -24,66 +23,12 @@ import {
   PYTHON_KEY,
   pythonMessage
 } from "./fixtures/extendedClients.ts"
-import { LATENCIES, LocalSqs, noRetry, quietLogs, recorder, uniqueName } from "./fixtures.ts"
+import { BUCKET, bodyOf, consume, MiB, payloadServicesAt, receiveRaw } from "./fixtures/payloads.ts"
+import { LATENCIES, LocalSqs, recorder, uniqueName } from "./fixtures.ts"
 
 // Megabyte bodies through S3 on a CI machine running the whole suite take far longer than alone
 // (one test took over 20 s there).
 vi.setConfig({ testTimeout: 90_000 })
-
-const BUCKET = "test-payloads"
-const MiB = 1024 * 1024
-
-/** Services whose producer stores large bodies in `BUCKET`, against a local SQS adding `latencyMs`. */
-const payloadServicesAt = (latencyMs: number) =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const server = yield* LocalSqs
-      server.createBucket(BUCKET)
-      return QueueServices.layer({
-        endpoint: server.endpoint,
-        retrySchedule: noRetry,
-        producer: { payloads: { bucket: BUCKET } }
-      })
-    })
-  ).pipe(Layer.provideMerge(LocalSqs.layerAt(latencyMs)), Layer.provideMerge(quietLogs))
-
-/** A body of `bytes` bytes that differs from any other (its number first). */
-const bodyOf = (n: number, bytes: number) => {
-  const head = `payload ${n} `
-  return head + "abcdefghij".repeat(Math.ceil(bytes / 10)).slice(0, bytes - head.length)
-}
-
-/** The messages of a queue, as SQS holds them (the pointers, not the bodies). */
-const receiveRaw = (url: string) =>
-  Effect.flatMap(SqsClient.SqsClient, (sqs) =>
-    sqs.receiveMessage({
-      QueueUrl: url,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 1,
-      MessageAttributeNames: ["All"],
-      VisibilityTimeout: 0
-    })
-  ).pipe(Effect.map((output) => output.Messages ?? []))
-
-/** Runs a consumer until `count` messages have been handled; the handled messages. */
-const consume = (queue: string, count: number, options: Consumer.Options = {}) =>
-  Effect.gen(function* () {
-    const handled = yield* Ref.make<Array<Consumer.ReceivedMessage>>([])
-    const done = yield* Deferred.make<void>()
-    const consumer = yield* Effect.forkChild(
-      Consumer.run(
-        queue,
-        (message) =>
-          Ref.updateAndGet(handled, (all) => [...all, message]).pipe(
-            Effect.flatMap((all) => (all.length >= count ? Deferred.succeed(done, undefined) : Effect.void))
-          ),
-        { waitTime: "1 second", ...options }
-      )
-    )
-    yield* Deferred.await(done)
-    yield* Fiber.interrupt(consumer)
-    return yield* Ref.get(handled)
-  })
 
 for (const latencyMs of LATENCIES) {
   layer(payloadServicesAt(latencyMs), { excludeTestServices: true })(

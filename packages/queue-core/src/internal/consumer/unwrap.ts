@@ -2,8 +2,9 @@
  * What a handler sees of a message that came wrapped: the published message inside an SNS
  * envelope (with `sns: "unwrap"`), and the body stored in S3 for a pointer message (always, when
  * a `PayloadStore` is there), the envelope first, since AWS's SNS extended client publishes
- * pointers. A message that can never be unwrapped (not an envelope, a malformed pointer, an
- * object that is gone) is poison; an S3 read that failed for now is retried later.
+ * pointers. A message that can never be unwrapped (not an envelope, a malformed pointer, a
+ * pointer the store will not follow, an object that is gone) is poison; an S3 read that failed
+ * for now is retried later.
  */
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs"
 import { Effect, Option, Result } from "effect"
@@ -52,11 +53,13 @@ export const make = (options: {
           reason: `its body is stored at ${LargePayloads.formatPointer(pointer)} and the consumer has no PayloadStore`
         })
       )
-    return options.store.value.get(pointer).pipe(
+    return options.store.value.get(pointer, LargePayloads.declaredSize(message.messageAttributes)).pipe(
       Effect.mapError((error) =>
         error._tag === "PayloadMissing"
           ? new DeadLetter({ reason: `its body is gone: ${error.message}` })
-          : new RetryLater({ reason: error.message })
+          : error._tag === "PayloadRefused"
+            ? new DeadLetter({ reason: error.message })
+            : new RetryLater({ reason: error.message })
       ),
       Effect.map((body) => ({
         message: {

@@ -30,7 +30,7 @@ export interface Prepared {
 }
 
 export interface Offload {
-  /** The largest message accepted before storing: S3's limit for one object. */
+  /** The largest message accepted before storing (`maxBytes`: what a consumer reads by default). */
   readonly maximumSize: number
   /** True when the message's body is to be stored in S3. */
   readonly goesToS3: (queue: Queue, message: ValidatedMessage) => boolean
@@ -103,7 +103,7 @@ export const make = (options: LargePayloads.Options, store: PayloadStore["Servic
   }
 
   return {
-    maximumSize: LargePayloads.MAX_PAYLOAD_BYTES,
+    maximumSize: options.maxBytes ?? LargePayloads.DEFAULT_MAX_PAYLOAD_BYTES,
     goesToS3,
     check,
     prepare: (queue, message) =>
