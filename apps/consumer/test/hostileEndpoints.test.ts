@@ -11,7 +11,7 @@
  */
 import { createServer as createHttpServer, type Server } from "node:http"
 import { createServer, type Socket } from "node:net"
-import { spawnApp } from "@bgcheck/app-kit/testing"
+import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
 import { BACKGROUND_CHECK_QUEUES, start } from "@bgcheck/local-sqs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
@@ -120,6 +120,89 @@ describe("an endpoint whose errors echo the credentials", () => {
     },
     30_000
   )
+})
+
+describe("an endpoint that echoes the credentials bare, with no label", () => {
+  const secrets = {
+    AWS_ACCESS_KEY_ID: "probeAccessKeyId",
+    AWS_SECRET_ACCESS_KEY: "probeSecretValue",
+    AWS_SESSION_TOKEN: "probeSessionToken"
+  }
+  const echoing = createHttpServer((request, response) => {
+    request.resume()
+    request.on("end", () => {
+      response.writeHead(400, { "content-type": "application/x-amz-json-1.0" })
+      const values = Object.values(secrets)
+      response.end(
+        JSON.stringify({
+          __type: "com.amazonaws.sqs#InvalidParameterValue",
+          message: `saw ${values.join(" ")}; encoded ${values.map(encodeURIComponent).join(" ")} ${values
+            .map((value) => Buffer.from(value).toString("base64"))
+            .join(" ")}`
+        })
+      )
+    })
+  })
+  let endpoint: string
+  beforeAll(async () => {
+    endpoint = await listen(echoing)
+  })
+  afterAll(() => echoing.close())
+
+  const cases = (["consumer", "sender", "queues"] as const).flatMap((app) =>
+    (["pretty", "json"] as const).map((format) => [app, format] as const)
+  )
+
+  it.concurrent.each(cases)(
+    "%s (%s logs, every level) prints none of their values, in any obvious encoding",
+    async (app, format) => {
+      const args = app === "queues" ? ["list", "--endpoint", endpoint] : ["--endpoint", endpoint]
+      const running = spawnApp(app, args, { ...secrets, LOG_LEVEL: "all", LOG_FORMAT: format })
+      expect(await running.exited).toBe(1)
+      const printed = running.output.join("\n")
+      expect(printed).toContain("InvalidParameterValue")
+      for (const value of Object.values(secrets))
+        for (const form of [value, Buffer.from(value).toString("base64")]) expect(printed).not.toContain(form)
+    },
+    30_000
+  )
+})
+
+describe("an endpoint written as an IPv4-mapped IPv6 loopback address", () => {
+  const seen: Array<{ authorization: string; token: string | undefined }> = []
+  const recording = createHttpServer((request, response) => {
+    seen.push({
+      authorization: String(request.headers.authorization ?? ""),
+      token: request.headers["x-amz-security-token"] as string | undefined
+    })
+    request.resume()
+    request.on("end", () => {
+      response.writeHead(400, {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amzn-query-error": "AWS.SimpleQueueService.NonExistentQueue;Sender"
+      })
+      response.end(JSON.stringify({ __type: "com.amazonaws.sqs#QueueDoesNotExist", message: "no" }))
+    })
+  })
+  let port: string
+  beforeAll(async () => {
+    port = new URL(await listen(recording)).port
+  })
+  afterAll(() => recording.close())
+
+  it("is loopback: the sender signs with placeholders, never the environment's keys or session token", async () => {
+    const run = await runApp("sender", ["--endpoint", `http://[::ffff:127.0.0.1]:${port}`], {
+      AWS_ACCESS_KEY_ID: "AKIAREALKEYFROMENV01",
+      AWS_SECRET_ACCESS_KEY: "realSecretFromTheEnvironment",
+      AWS_SESSION_TOKEN: "realSessionTokenFromTheEnvironment"
+    })
+    expect(run.code).toBe(1)
+    expect(seen.length).toBeGreaterThan(0)
+    for (const request of seen) {
+      expect(request.token).toBeUndefined()
+      expect(request.authorization).toMatch(/Credential=local\//)
+    }
+  }, 30_000)
 })
 
 describe("the consumer with --wait 0s on an idle queue", () => {

@@ -22,7 +22,7 @@ import { Context, Duration, Effect, Layer, type Schedule, Schema, Scope } from "
 import { MAX_OTHER_ANSWER_BYTES } from "./internal/answerLimits.ts"
 import { BodyTooLarge, readAtMost } from "./internal/boundedBody.ts"
 import { BoundedHttpHandler } from "./internal/boundedHandler.ts"
-import { LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
+import { defaultChain, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import { formatPointer, type S3Pointer } from "./LargePayloads.ts"
 import { redact } from "./Redact.ts"
@@ -334,7 +334,10 @@ export const open = (
                   region: settings.region,
                   ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
                   forcePathStyle: settings.forcePathStyle,
-                  ...(settings.loopback ? { credentials: { ...LOCAL_CREDENTIALS } } : {}),
+                  credentials:
+                    settings.credentials === "placeholder"
+                      ? { ...LOCAL_CREDENTIALS }
+                      : defaultChain(settings.region),
                   // One retry policy, ours.
                   maxAttempts: 1,
                   // An object is read by `get` up to its bound; any other answer is small.

@@ -53,7 +53,8 @@ import {
 import { Context, Duration, Effect, Layer, Metric, Schedule, type Scope } from "effect"
 import * as AnswerLimits from "./internal/answerLimits.ts"
 import { BoundedHttpHandler } from "./internal/boundedHandler.ts"
-import { type CredentialSource, type Credentials, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
+import * as Credentials from "./internal/lean/credentials.ts"
+import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
 import * as Lean from "./internal/lean/transport.ts"
 import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
@@ -141,8 +142,8 @@ export interface Options extends SqsConfig.SqsOptions, Policy {
 /** Credentials given to the SDK, for the lean transport to use as well. */
 const leanCredentials = (given: NonNullable<SQSClientConfig["credentials"]>): CredentialSource =>
   typeof given === "function"
-    ? (options) => given(options) as Promise<Credentials>
-    : () => Promise.resolve(given as Credentials)
+    ? (options) => given(options) as Promise<Credentials.Credentials>
+    : () => Promise.resolve(given as Credentials.Credentials)
 
 /** A request unanswered for this long is given up; SQS answers in milliseconds. */
 const DEFAULT_REQUEST_TIMEOUT = Duration.seconds(5)
@@ -291,14 +292,19 @@ export const open = (
   options: Omit<Options, keyof SqsConfig.SqsOptions> = {}
 ): Effect.Effect<SqsClient["Service"], never, Scope.Scope> =>
   Effect.gen(function* () {
+    // One source for both transports: given, the placeholders, or the chain (see `SqsConfig`).
+    const credentials =
+      options.sdk?.credentials === undefined
+        ? Credentials.sourceFor(settings)
+        : Credentials.remembering(leanCredentials(options.sdk.credentials))
     const client = yield* Effect.acquireRelease(
       Effect.sync(
         () =>
           new SQSClient({
             region: settings.region,
             ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-            // A copy: the SDK marks the credentials object it is given.
-            ...(settings.loopback ? { credentials: { ...LOCAL_CREDENTIALS } } : {}),
+            // A copy of the placeholders: the SDK marks the credentials object it is given.
+            credentials: settings.credentials === "placeholder" ? { ...LOCAL_CREDENTIALS } : credentials,
             // One retry policy, ours: the SDK's would multiply with it.
             maxAttempts: 1,
             // An endpoint that does not accept a connection in 5 s is unreachable. Each request's
@@ -308,19 +314,15 @@ export const open = (
               { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
               ({ headers }) => AnswerLimits.forAction(headers["x-amz-target"])
             ),
-            ...options.sdk
+            ...options.sdk,
+            ...(options.sdk?.credentials === undefined ? {} : { credentials })
           })
       ),
       (client) => Effect.sync(() => client.destroy())
     )
     const lean =
       settings.transport === "lean"
-        ? yield* Lean.makeLeanActions(settings, {
-            ...(options.sdk?.credentials === undefined
-              ? {}
-              : { credentials: leanCredentials(options.sdk.credentials) }),
-            ...options.lean
-          })
+        ? yield* Lean.makeLeanActions(settings, { credentials, ...options.lean })
         : undefined
     return fromClient(client, settings, options, lean)
   })

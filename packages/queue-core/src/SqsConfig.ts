@@ -8,16 +8,24 @@
  *    the shared config profile), real Amazon SQS with the SDK's default credential chain.
  * 3. Else the local default `http://127.0.0.1:4566`, announced in one log line.
  *
- * Loopback endpoints get placeholder credentials: local servers do not check signatures, and a
- * developer machine should not need AWS credentials to run the lab.
+ * Requests are signed with the SDK's default credential chain only where they go to AWS (an
+ * `amazonaws.com` host, or the region's own endpoint). Loopback endpoints (127.0.0.0/8, `::1`,
+ * `::ffff:127.x.y.z`, `localhost`) and any other host get placeholder credentials: local servers
+ * do not check signatures, a developer machine should not need AWS credentials to run the lab,
+ * and a session token must not travel to a server that is not AWS. `endpointCredentials: "aws"`
+ * (`SQS_ENDPOINT_CREDENTIALS=aws`) signs with the chain for an endpoint that needs it.
+ *
+ * The values of the environment's credentials are handed to `Redact.addSecret`, so that no text
+ * printed afterwards carries them, even unlabelled.
  *
  * S3, for bodies too large for SQS, is resolved from the same settings by `resolveS3`.
  *
  * @since 0.1.0
  */
+import { BlockList, isIP } from "node:net"
 import { SQSClient } from "@aws-sdk/client-sqs"
 import { Config, Effect, Option, Schema } from "effect"
-import { redact } from "./Redact.ts"
+import { addSecret, redact } from "./Redact.ts"
 
 /**
  * The local SQS endpoint used when nothing else is configured (`pnpm local-sqs` listens there).
@@ -54,8 +62,12 @@ export interface SqsSettings {
   /** The endpoint handed to the SDK; absent for real AWS, where the SDK derives it from the region. */
   readonly endpoint: string | undefined
   readonly region: string
-  /** True when requests stay on this machine (placeholder credentials are used). */
+  /** True when requests stay on this machine. */
   readonly loopback: boolean
+  /** What requests are signed with (see `Credentials`). */
+  readonly credentials: Credentials
+  /** The credentials asked for by option or `SQS_ENDPOINT_CREDENTIALS`, for S3 to follow too. */
+  readonly endpointCredentials?: Credentials | undefined
   /** Where requests go, for messages: the endpoint URL, or `AWS SQS in <region>`. */
   readonly location: string
   /** What decided the endpoint, e.g. `--endpoint`, `SQS_ENDPOINT`, `AWS_REGION`. */
@@ -63,6 +75,16 @@ export interface SqsSettings {
   /** How the hot actions reach SQS (see `SqsClient.Options.transport`). */
   readonly transport: Transport
 }
+
+/**
+ * What requests are signed with: `aws`, the SDK's default credential chain (environment,
+ * profile, SSO, container or instance role); `placeholder`, fixed dummy credentials that local
+ * servers accept, so that no real credential or session token leaves for a server that is not
+ * AWS.
+ *
+ * @category models
+ */
+export type Credentials = "aws" | "placeholder"
 
 /**
  * How the hot actions (receive, delete and visibility batches, sends) reach SQS: `lean`, signed
@@ -95,6 +117,11 @@ export interface SqsOptions {
   readonly region?: string | undefined
   /** Else `SQS_TRANSPORT`, else `defaultTransport`. */
   readonly transport?: string | undefined
+  /**
+   * What requests to an explicit endpoint are signed with (else `SQS_ENDPOINT_CREDENTIALS`);
+   * by default `aws` for AWS's own hosts and `placeholder` for any other.
+   */
+  readonly endpointCredentials?: string | undefined
 }
 
 /**
@@ -106,9 +133,69 @@ export class InvalidSqsConfig extends Schema.TaggedError<InvalidSqsConfig>()("In
   message: Schema.String
 }) {}
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]", "::1"])
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4")
+LOOPBACK.addAddress("::1", "ipv6")
 
-const isLoopback = (url: URL): boolean => LOOPBACK_HOSTS.has(url.hostname) || url.hostname.startsWith("127.")
+/**
+ * True for a host on this machine: `localhost`, 127.0.0.0/8, `::1`, and IPv4-mapped 127.x.y.z
+ * (`::ffff:127.0.0.1`), in any of the spellings a URL normalises (`127.1`, `[0:0:0:0:0:0:0:1]`).
+ *
+ * @category validation
+ */
+export const isLoopbackHost = (hostname: string): boolean => {
+  const host = hostname
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "")
+  if (host === "localhost") return true
+  const family = isIP(host)
+  return family === 4 ? LOOPBACK.check(host, "ipv4") : family === 6 ? LOOPBACK.check(host, "ipv6") : false
+}
+
+const isLoopback = (url: URL): boolean => isLoopbackHost(url.hostname)
+
+/** AWS's own endpoint domains: the commercial, China, European sovereign, dual-stack and isolated partitions. */
+const AWS_DOMAINS = [
+  ".amazonaws.com",
+  ".amazonaws.com.cn",
+  ".amazonaws.eu",
+  ".api.aws",
+  ".c2s.ic.gov",
+  ".sc2s.sgov.gov"
+]
+
+/**
+ * True for a host of AWS's (a regional, FIPS, dual-stack or VPC endpoint), to which requests are
+ * signed with real credentials by default.
+ *
+ * @category validation
+ */
+export const isAwsHost = (hostname: string): boolean => {
+  const host = hostname.toLowerCase().replace(/\.$/, "")
+  return AWS_DOMAINS.some((domain) => host.endsWith(domain))
+}
+
+const CREDENTIALS: ReadonlyArray<Credentials> = ["aws", "placeholder"]
+
+const checkCredentials = (value: string, source: string): Effect.Effect<Credentials, InvalidSqsConfig> => {
+  const credentials = CREDENTIALS.find((known) => known === value.toLowerCase())
+  return credentials !== undefined
+    ? Effect.succeed(credentials)
+    : Effect.fail(new InvalidSqsConfig({ message: `${source} must be aws or placeholder, got "${value}"` }))
+}
+
+/** What an explicit endpoint's requests are signed with, unless `chosen` says. */
+const credentialsFor = (url: URL, chosen: Credentials | undefined): Credentials =>
+  chosen ?? (isAwsHost(url.hostname) && !isLoopback(url) ? "aws" : "placeholder")
+
+/** The environment's own credentials, remembered so that no printed text carries them. */
+const rememberEnvironmentSecrets = Effect.gen(function* () {
+  for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"]) {
+    const value = yield* Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none()))
+    if (Option.isSome(value)) addSecret(value.value.trim())
+  }
+})
 
 const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/
 
@@ -196,11 +283,20 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
     ? yield* checkTransport(transportSetting.value.value, transportSetting.value.source)
     : defaultTransport
 
+  const credentialsSetting = firstOf([
+    fromOption(options.endpointCredentials, "endpointCredentials"),
+    yield* optionalEnv("SQS_ENDPOINT_CREDENTIALS")
+  ])
+  const endpointCredentials = Option.isSome(credentialsSetting)
+    ? yield* checkCredentials(credentialsSetting.value.value, credentialsSetting.value.source)
+    : undefined
+  yield* rememberEnvironmentSecrets
+
   if (Option.isSome(endpointSetting)) {
     const { value, source } = endpointSetting.value
     const url = yield* parseEndpoint(value, source)
     const endpoint = url.href.replace(/\/$/, "")
-    return {
+    const settings = {
       mode: "explicit",
       endpoint,
       region: Option.getOrElse(
@@ -208,11 +304,19 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
         () => LOCAL_REGION
       ),
       loopback: isLoopback(url),
+      credentials: credentialsFor(url, endpointCredentials),
+      endpointCredentials,
       // A user and password in the URL stay out of every message.
       location: redact(endpoint),
       source,
       transport
     } satisfies SqsSettings
+    if (settings.credentials === "placeholder" && !settings.loopback)
+      yield* Effect.logInfo(
+        `${settings.location} is not an AWS endpoint: requests are signed with placeholder credentials, ` +
+          "not yours (SQS_ENDPOINT_CREDENTIALS=aws signs them with the AWS credentials)"
+      )
+    return settings
   }
   if (Option.isSome(configuredRegion)) {
     const { value, source } = configuredRegion.value
@@ -221,6 +325,8 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
       endpoint: undefined,
       region: value,
       loopback: false,
+      credentials: "aws",
+      endpointCredentials,
       location: `AWS SQS in ${value}`,
       source,
       transport
@@ -235,6 +341,8 @@ export const resolve = Effect.fnUntraced(function* (options: SqsOptions = {}) {
     endpoint: LOCAL_ENDPOINT,
     region: LOCAL_REGION,
     loopback: true,
+    credentials: endpointCredentials ?? "placeholder",
+    endpointCredentials,
     location: LOCAL_ENDPOINT,
     source: "the local default",
     transport
@@ -250,8 +358,10 @@ export interface S3Settings {
   /** The endpoint handed to the SDK; absent for real AWS, where the SDK derives it from the region. */
   readonly endpoint: string | undefined
   readonly region: string
-  /** True when requests stay on this machine (placeholder credentials are used). */
+  /** True when requests stay on this machine. */
   readonly loopback: boolean
+  /** What requests are signed with: placeholders unless S3 is AWS's, as for SQS. */
+  readonly credentials: Credentials
   /** Buckets in the path (`ENDPOINT/BUCKET/KEY`): needed by loopback and most custom endpoints. */
   readonly forcePathStyle: boolean
   /** Where requests go, for messages: the endpoint URL, or `AWS S3 in <region>`. */
@@ -279,6 +389,7 @@ export const resolveS3 = Effect.fnUntraced(function* (sqs: SqsSettings) {
         endpoint,
         region: sqs.region,
         loopback: isLoopback(url),
+        credentials: credentialsFor(url, sqs.endpointCredentials),
         forcePathStyle: true,
         location: redact(endpoint),
         source
@@ -294,6 +405,7 @@ export const resolveS3 = Effect.fnUntraced(function* (sqs: SqsSettings) {
     endpoint: undefined,
     region: sqs.region,
     loopback: false,
+    credentials: "aws",
     forcePathStyle: false,
     location: `AWS S3 in ${sqs.region}`,
     source: "the SQS region"

@@ -41,6 +41,7 @@ describe("QueueRef.unreachable", () => {
     endpoint: undefined,
     region: "us-east-1",
     loopback: false,
+    credentials: "aws",
     location: "AWS SQS in us-east-1",
     source: "AWS_REGION",
     transport: "lean"
@@ -50,6 +51,7 @@ describe("QueueRef.unreachable", () => {
     endpoint: "http://127.0.0.1:4566",
     region: "us-east-1",
     loopback: true,
+    credentials: "placeholder",
     location: "http://127.0.0.1:4566",
     source: "--endpoint",
     transport: "lean"

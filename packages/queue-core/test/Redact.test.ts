@@ -48,4 +48,21 @@ describe("Redact", () => {
     expect(reason._tag).toBe("AccessDenied")
     for (const secret of secrets) expect(reason.message).not.toContain(secret)
   })
+
+  it("takes out the values of remembered secrets wherever they appear, encoded too, and ignores short ones", () => {
+    const secret = "rememberedSecret/+=Value"
+    Redact.addSecret(secret)
+    Redact.addSecret("short")
+    const forms = [
+      secret,
+      encodeURIComponent(secret),
+      JSON.stringify(secret).slice(1, -1),
+      secret.replace(/\//g, "\\/"),
+      Buffer.from(secret).toString("base64"),
+      Buffer.from(secret).toString("base64url")
+    ]
+    const redacted = Redact.redact(`echo ${forms.join(" | ")} and a short word`)
+    for (const form of forms) expect(redacted).not.toContain(form)
+    expect(redacted).toBe(`echo ${forms.map(() => "[redacted]").join(" | ")} and a short word`)
+  })
 })

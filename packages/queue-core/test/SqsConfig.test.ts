@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
-import { SqsConfig } from "../src/index.ts"
+import { Redact, SqsConfig } from "../src/index.ts"
 
 // The SDK reads the shared config file itself; keep a developer's ~/.aws out of these tests.
 process.env.AWS_CONFIG_FILE = "/nonexistent/aws-config"
@@ -18,6 +18,8 @@ describe("SqsConfig.resolve", () => {
         endpoint: "http://127.0.0.1:4566",
         region: "us-east-1",
         loopback: true,
+        credentials: "placeholder",
+        endpointCredentials: undefined,
         location: "http://127.0.0.1:4566",
         source: "the local default",
         transport: "lean"
@@ -82,6 +84,122 @@ describe("SqsConfig.resolve", () => {
       )
       const badRegion = yield* Effect.flip(resolveWith({}, { region: "Oregon" }))
       assert.strictEqual(badRegion.message, '--region must be an AWS region such as us-west-2, got "Oregon"')
+    })
+  )
+})
+
+describe("SqsConfig: which endpoints get real credentials", () => {
+  it.effect("knows every loopback spelling a URL can have, and signs for them with placeholders", () =>
+    Effect.gen(function* () {
+      for (const endpoint of [
+        "http://127.0.0.1:4566",
+        "http://127.1:4566",
+        "http://127.200.3.4:4566",
+        "http://2130706433:4566",
+        "http://localhost:4566",
+        "http://LOCALHOST.:4566",
+        "http://[::1]:4566",
+        "http://[0:0:0:0:0:0:0:1]:4566",
+        "http://[::ffff:127.0.0.1]:4566",
+        "http://[::ffff:7f00:2]:4566"
+      ]) {
+        const settings = yield* resolveWith({}, { endpoint })
+        assert.deepStrictEqual([settings.loopback, settings.credentials], [true, "placeholder"], endpoint)
+      }
+      for (const host of [
+        "10.0.0.1",
+        "[::ffff:10.0.0.1]",
+        "[fe80::1]",
+        "localhost.example.com",
+        "127.0.0.1.nip.io"
+      ])
+        assert.isFalse(SqsConfig.isLoopbackHost(new URL(`http://${host}`).hostname), host)
+    })
+  )
+
+  it.effect("signs with the AWS credentials for AWS's own hosts only, unless told otherwise", () =>
+    Effect.gen(function* () {
+      const credentialsOf = (env: Record<string, string>, options: SqsConfig.SqsOptions = {}) =>
+        Effect.map(resolveWith(env, options), (settings) => settings.credentials)
+      assert.strictEqual(yield* credentialsOf({ AWS_REGION: "eu-west-1" }), "aws")
+      for (const endpoint of [
+        "https://sqs.eu-west-1.amazonaws.com",
+        "https://vpce-0123-abcd.sqs.eu-west-1.vpce.amazonaws.com",
+        "https://sqs-fips.us-gov-west-1.amazonaws.com",
+        "https://sqs.cn-north-1.amazonaws.com.cn",
+        "https://sqs.us-east-1.api.aws"
+      ])
+        assert.strictEqual(yield* credentialsOf({}, { endpoint }), "aws", endpoint)
+      for (const endpoint of [
+        "http://sqs.internal:4566",
+        "https://amazonaws.com.evil.example",
+        "https://sqs.us-east-1.amazonaws.com.evil.example",
+        "http://10.0.0.5:9324"
+      ])
+        assert.strictEqual(yield* credentialsOf({}, { endpoint }), "placeholder", endpoint)
+      assert.strictEqual(
+        yield* credentialsOf({ SQS_ENDPOINT_CREDENTIALS: "aws" }, { endpoint: "http://sqs.internal:4566" }),
+        "aws"
+      )
+      assert.strictEqual(
+        yield* credentialsOf(
+          {},
+          { endpoint: "https://sqs.eu-west-1.amazonaws.com", endpointCredentials: "placeholder" }
+        ),
+        "placeholder"
+      )
+      const bad = yield* Effect.flip(resolveWith({ SQS_ENDPOINT_CREDENTIALS: "mine" }))
+      assert.strictEqual(bad.message, 'SQS_ENDPOINT_CREDENTIALS must be aws or placeholder, got "mine"')
+    })
+  )
+
+  it.effect("S3 follows the same rule for its own endpoint", () =>
+    Effect.gen(function* () {
+      const s3 = (env: Record<string, string>) =>
+        Effect.flatMap(SqsConfig.resolve({}), SqsConfig.resolveS3).pipe(
+          Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))),
+          Effect.map((settings) => settings.credentials)
+        )
+      assert.strictEqual(yield* s3({ AWS_REGION: "eu-west-1" }), "aws")
+      assert.strictEqual(
+        yield* s3({ AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL_S3: "http://minio.internal:9000" }),
+        "placeholder"
+      )
+      assert.strictEqual(
+        yield* s3({ AWS_REGION: "eu-west-1", AWS_ENDPOINT_URL_S3: "https://s3.eu-west-1.amazonaws.com" }),
+        "aws"
+      )
+      assert.strictEqual(
+        yield* s3({
+          AWS_REGION: "eu-west-1",
+          AWS_ENDPOINT_URL_S3: "http://minio.internal:9000",
+          SQS_ENDPOINT_CREDENTIALS: "aws"
+        }),
+        "aws"
+      )
+    })
+  )
+
+  it.effect("remembers the environment's credentials, so that no text printed later carries them", () =>
+    Effect.gen(function* () {
+      const secret = "envSecretValue/with+odd=chars"
+      const token = "envSessionTokenValue0123456789"
+      yield* resolveWith({
+        AWS_SECRET_ACCESS_KEY: secret,
+        AWS_SESSION_TOKEN: token,
+        AWS_ACCESS_KEY_ID: "probeKeyId1"
+      })
+      const echoed = `denied: ${secret} ${encodeURIComponent(secret)} ${JSON.stringify(token)} ${Buffer.from(token).toString("base64")} probeKeyId1`
+      const redacted = Redact.redact(echoed)
+      for (const value of [
+        secret,
+        encodeURIComponent(secret),
+        token,
+        Buffer.from(token).toString("base64"),
+        "probeKeyId1"
+      ])
+        assert.notInclude(redacted, value)
+      assert.strictEqual(redacted, 'denied: [redacted] [redacted] "[redacted]" [redacted] [redacted]')
     })
   )
 })

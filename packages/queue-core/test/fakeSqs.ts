@@ -33,6 +33,7 @@ export const settings: SqsConfig.SqsSettings = {
   endpoint: "http://127.0.0.1:4566",
   region: "us-east-1",
   loopback: true,
+  credentials: "placeholder",
   location: "http://127.0.0.1:4566",
   source: "test",
   // The fake answers through the SDK client stand-in.

@@ -14,6 +14,7 @@ const awsSettings = (region: string): SqsConfig.SqsSettings => ({
   endpoint: undefined,
   region,
   loopback: false,
+  credentials: "aws",
   location: `AWS SQS in ${region}`,
   source: "--region",
   transport: "lean"

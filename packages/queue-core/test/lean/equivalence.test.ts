@@ -493,7 +493,7 @@ describe("Lean transport integrity and cancellation", () => {
     it.effect("loopback settings sign with the same placeholder credentials as SqsClient", () =>
       Effect.gen(function* () {
         const credentials = yield* Effect.promise(() =>
-          Credentials.sourceFor({ loopback: true, region: "us-east-1" })()
+          Credentials.sourceFor({ credentials: "placeholder", region: "us-east-1" })()
         )
         assert.deepStrictEqual(credentials, LOCAL)
       })

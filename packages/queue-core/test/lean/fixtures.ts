@@ -56,6 +56,7 @@ export const settingsAt = (endpoint: string): SqsConfig.SqsSettings => ({
   endpoint,
   region: REGION,
   loopback: true,
+  credentials: "placeholder",
   location: endpoint,
   source: "--endpoint",
   transport: "lean"

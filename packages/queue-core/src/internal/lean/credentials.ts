@@ -10,6 +10,7 @@
  */
 import { defaultProvider } from "@aws-sdk/credential-provider-node"
 import { Clock, Duration, Effect, Ref, Semaphore } from "effect"
+import { addSecret } from "../../Redact.ts"
 
 /** What SigV4 needs; `expiration` marks temporary credentials. */
 export interface Credentials {
@@ -28,16 +29,32 @@ export type CredentialSource = (options?: { readonly forceRefresh?: boolean }) =
 /** The same placeholder credentials `SqsClient` gives loopback servers, which do not check them. */
 export const LOCAL_CREDENTIALS: Credentials = { accessKeyId: "local", secretAccessKey: "local" }
 
+/**
+ * `source`, with the values of every set of credentials it gives remembered by `Redact`, so that
+ * no printed text carries them.
+ */
+export const remembering =
+  (source: CredentialSource): CredentialSource =>
+  (options) =>
+    source(options).then((credentials) => {
+      addSecret(credentials.accessKeyId)
+      addSecret(credentials.secretAccessKey)
+      addSecret(credentials.sessionToken)
+      return credentials
+    })
+
 /** The SDK's default credential chain, with the region its nested clients (STS, SSO) should use. */
 export const defaultChain = (region: string): CredentialSource =>
-  defaultProvider({ parentClientConfig: { region } })
+  remembering(defaultProvider({ parentClientConfig: { region } }))
 
-/** The source for resolved settings: placeholders on loopback, as `SqsClient` does; else the chain. */
+/** The source for resolved settings: the placeholders or the chain, as `SqsConfig` decided. */
 export const sourceFor = (settings: {
-  readonly loopback: boolean
+  readonly credentials: "aws" | "placeholder"
   readonly region: string
 }): CredentialSource =>
-  settings.loopback ? () => Promise.resolve(LOCAL_CREDENTIALS) : defaultChain(settings.region)
+  settings.credentials === "placeholder"
+    ? () => Promise.resolve(LOCAL_CREDENTIALS)
+    : defaultChain(settings.region)
 
 /** Renew this long before expiry: the SDK treats credentials as expired 5 minutes early too. */
 export const DEFAULT_REFRESH_BEFORE = Duration.minutes(5)
