@@ -3,6 +3,7 @@
  */
 import { Redact, type SqsError } from "@bgcheck/queue-core"
 import { Predicate, Schema } from "effect"
+import { cut } from "./text.ts"
 
 /** A failure whose message is complete as it is, with its exit code (2 for bad input). */
 export class AppError extends Schema.TaggedError<AppError>()("AppError", {
@@ -48,8 +49,9 @@ export const describe = (error: unknown): string => {
   const hint =
     HINTS[(reasonTagOf(error) ?? "") as SqsError.SqsErrorReason["_tag"]] ?? TAG_HINTS[tagOf(error) ?? ""]
   const line = hint === undefined ? message : `${message}: ${hint}`
-  // Last line of defence: whatever produced the message, no credential leaves in it.
-  return Redact.redact(line.replace(/\s*\n\s*/g, " "))
+  // Last line of defence: whatever produced the message, no credential leaves in it, and no
+  // text of someone else's fills the screen.
+  return cut(Redact.redact(line.replace(/\s*\n\s*/g, " ")))
 }
 
 /** Exit code 2 for bad command-line input, 1 for everything else. */

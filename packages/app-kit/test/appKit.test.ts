@@ -1,11 +1,12 @@
 import { createServer } from "node:net"
 import { SqsError } from "@bgcheck/queue-core"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Option } from "effect"
+import { Console, Duration, Effect, Option } from "effect"
 import {
   AppErrors,
   Flags,
   LocalSqsFallback,
+  Logging,
   withNegativeValuesJoined,
   withoutLeadingSeparator
 } from "../src/index.ts"
@@ -82,4 +83,39 @@ describe("withNegativeValuesJoined", () => {
     assert.deepStrictEqual(withNegativeValuesJoined(["--help", "-1"]), ["--help", "-1"])
     assert.deepStrictEqual(withNegativeValuesJoined(["--", "--wait", "-1s"]), ["--", "--wait", "-1s"])
   })
+})
+
+describe("Logging", () => {
+  const long = `${"k".repeat(5_000)}-end`
+
+  it.effect("cuts a long value in a pretty line, saying how much was left out", () =>
+    Effect.gen(function* () {
+      const written: Array<string> = []
+      const write = process.stderr.write
+      process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof write
+      yield* Effect.logWarning(`could not delete s3://b/${long}`).pipe(
+        Effect.provide(Logging.layer("pretty")),
+        Effect.ensuring(Effect.sync(() => (process.stderr.write = write)))
+      )
+      assert.lengthOf(written, 1)
+      assert.isBelow(written[0]!.length, 2_100)
+      assert.include(written[0], "… (3028 more characters)")
+      assert.notInclude(written[0], "-end")
+    })
+  )
+
+  it.effect("cuts it in a JSON line too, which stays one valid JSON object", () =>
+    Effect.gen(function* () {
+      const written: Array<unknown> = []
+      const console = { ...globalThis.console, error: (line: unknown) => void written.push(line) }
+      yield* Effect.logWarning(long).pipe(
+        Effect.provide(Logging.layer("json")),
+        Effect.provideService(Console.Console, console as never)
+      )
+      assert.lengthOf(written, 1)
+      const record = JSON.parse(String(written[0]))
+      assert.include(JSON.stringify(record.message), "… (3004 more characters)")
+      assert.isBelow(String(written[0]).length, 2_400)
+    })
+  )
 })
