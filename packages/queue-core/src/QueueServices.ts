@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Layer } from "effect"
-import type * as LargePayloads from "./LargePayloads.ts"
+import * as LargePayloads from "./LargePayloads.ts"
 import * as PayloadStore from "./PayloadStore.ts"
 import * as Producer from "./Producer.ts"
 import * as Queues from "./Queues.ts"
@@ -29,13 +29,19 @@ export interface Options {
   readonly payloadStore?: PayloadStore.Options | undefined
 }
 
-/** The store's options, with the producer's own bucket among those it reads. */
+/**
+ * The store's options, with the producer's own bucket among those it reads (when it is a bucket
+ * name at all: the producer says what is wrong with it otherwise).
+ */
 const storeOptions = (options: Options): PayloadStore.Options => {
   const own = options.producer?.payloads?.bucket
   const buckets = options.payloadStore?.buckets ?? []
   return {
     ...options.payloadStore,
-    buckets: own === undefined || buckets.includes(own) ? buckets : [...buckets, own]
+    buckets:
+      own === undefined || !LargePayloads.isBucketName(own) || buckets.includes(own)
+        ? buckets
+        : [...buckets, own]
   }
 }
 
