@@ -295,6 +295,10 @@ const peek = Command.make(
   )
 )
 
+/** A refused redrive in the app's terms: its flags rather than the library's options. */
+const refusal = ({ from }: Redrive.InvalidRedrive): string =>
+  `cannot redrive ${from.name} into itself: every batch would go back where it came from; give --to another queue`
+
 const redrive = Command.make(
   "redrive",
   {
@@ -316,7 +320,7 @@ const redrive = Command.make(
           Console.error(
             `moved ${p.moved} from ${p.from.name} to ${p.to.name}${p.failed > 0 ? `, ${p.failed} refused` : ""}`
           )
-      })
+      }).pipe(Effect.catchTag("InvalidRedrive", (error) => Effect.fail(AppErrors.badInput(refusal(error)))))
       const summary = {
         from: result.from.name,
         to: result.to.name,

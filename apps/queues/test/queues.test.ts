@@ -133,6 +133,23 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     expect(server.inspect("billing-dlq")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
   })
 
+  it("refuses a redrive into the dead-letter queue itself with one line and exit 2, moving nothing", async () => {
+    server.createQueue({ name: "loop", deadLetter: { maxReceiveCount: 3 } })
+    server.enqueue("loop-dlq", ["a", "b", "c", "d", "e"])
+    const expected = [
+      "queues: cannot redrive loop-dlq into itself: every batch would go back where it came from; give --to another queue"
+    ]
+    // By name, and by its ARN.
+    for (const to of ["loop-dlq", server.deadLetterQueueOf("loop").arn]) {
+      const refused = await queues(["redrive", "loop-dlq", "--to", to])
+      expect(refused.code, refused.stderr.join("\n")).toBe(2)
+      expect(refused.stderr.filter((l) => l !== "")).toEqual(expected)
+      expect(refused.stdout).toEqual([])
+    }
+    expect(server.inspect("loop-dlq")).toEqual({ ready: 5, delayed: 0, inFlight: 0 })
+    expect(server.inspect("loop")?.ready).toBe(0)
+  })
+
   it("refuses a redrive whose source it cannot tell, and a missing queue, with one line", async () => {
     server.createQueue({ name: "orphan-dlq" })
     const orphan = await queues(["redrive", "orphan-dlq"])

@@ -4,6 +4,9 @@
  * uninterruptible step, so an interruption between batches loses nothing and duplicates nothing.
  * A message the source refused stays in the dead-letter queue (made visible again at once).
  *
+ * Before any message moves it refuses a target that is the dead-letter queue itself (by any name,
+ * URL or ARN): every batch would go back where it came from, and the redrive would never end.
+ *
  * @since 0.2.0
  */
 import { Data, Effect, Option } from "effect"
@@ -19,6 +22,29 @@ import type { SqsError } from "./SqsError.ts"
  * @category errors
  */
 export class UnknownSource extends Data.TaggedError("UnknownSource")<{ readonly message: string }> {}
+
+/**
+ * A redrive refused before any message moved: its target is the dead-letter queue itself
+ * (`SameQueue`).
+ *
+ * @category errors
+ */
+export class InvalidRedrive extends Data.TaggedError("InvalidRedrive")<{
+  readonly reason: "SameQueue"
+  readonly from: Queue
+  readonly to: Queue
+  readonly message: string
+}> {}
+
+/**
+ * @category models
+ */
+export interface Options {
+  /** The queue to move the messages to (name, URL or ARN); default: the one whose redrive policy names the dead-letter queue. */
+  readonly to?: string | undefined
+  /** Called after each batch (inside it: interruption waits for its end). */
+  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+}
 
 /**
  * How far a redrive has got.
@@ -59,19 +85,32 @@ export const sourcesOf = (dlq: Queue): Effect.Effect<ReadonlyArray<Queue>, SqsEr
     return found
   })
 
+/** Why `from` cannot be redriven to `to`, if it cannot. */
+const refusal = (from: Queue, to: Queue): InvalidRedrive | undefined => {
+  if (from.url === to.url || (from.arn !== "" && from.arn === to.arn))
+    return new InvalidRedrive({
+      reason: "SameQueue",
+      from,
+      to,
+      message: `cannot redrive ${from.name} into itself: every batch would go back where it came from; name another queue to move its messages to`
+    })
+  return undefined
+}
+
 /**
- * Moves every message of the dead-letter queue `dlqRef` to `toRef` (by default the one queue
+ * Moves every message of the dead-letter queue `dlqRef` to `options.to` (by default the one queue
  * whose redrive policy names it), calling `onProgress` after each batch.
  *
  * @category constructors
  */
 export const redrive = (
   dlqRef: string,
-  options: {
-    readonly to?: string | undefined
-    readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
-  } = {}
-): Effect.Effect<Progress, SqsError | QueueRef.InvalidQueueRef | UnknownSource, SqsClient | Queues> =>
+  options: Options = {}
+): Effect.Effect<
+  Progress,
+  SqsError | QueueRef.InvalidQueueRef | UnknownSource | InvalidRedrive,
+  SqsClient | Queues
+> =>
   Effect.gen(function* () {
     const sqs = yield* SqsClient
     const queues = yield* Queues
@@ -93,6 +132,8 @@ export const redrive = (
                 )
           )
         : yield* queues.resolve(options.to)
+    const refused = refusal(from, to)
+    if (refused !== undefined) return yield* refused
     let progress: Progress = { from, to, moved: 0, failed: 0, failures: [] }
 
     /** One batch: received, sent, deleted (or released); false once the dead-letter queue is empty. */
