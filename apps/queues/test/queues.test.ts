@@ -150,6 +150,40 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     expect(server.inspect("loop")?.ready).toBe(0)
   })
 
+  it("refuses a redrive between a FIFO and a standard queue with exit 2, and moves them with --allow-type-change", async () => {
+    server.createQueue({ name: "mixed-dlq" })
+    server.createQueue({ name: "mixed.fifo" })
+    server.enqueue("mixed-dlq", ["a", "b", "c"])
+    const refused = await queues(["redrive", "mixed-dlq", "--to", "mixed.fifo"])
+    expect(refused.code, refused.stderr.join("\n")).toBe(2)
+    expect(refused.stderr.filter((l) => l !== "")).toEqual([
+      "queues: mixed-dlq is a standard queue and mixed.fifo a FIFO queue: SQS keeps dead letters in a queue of " +
+        "their own type; add --allow-type-change to move them anyway (each message becomes a group of its own)"
+    ])
+    expect(server.inspect("mixed-dlq")?.ready).toBe(3)
+    expect(server.inspect("mixed.fifo")?.ready).toBe(0)
+
+    const moved = await json(["redrive", "mixed-dlq", "--to", "mixed.fifo", "--allow-type-change"])
+    expect(moved).toEqual({
+      from: "mixed-dlq",
+      to: "mixed.fifo",
+      moved: 3,
+      failed: 0,
+      failures: []
+    })
+    expect(server.inspect("mixed-dlq")?.ready).toBe(0)
+    expect(server.inspect("mixed.fifo")?.ready).toBe(3)
+
+    // And back, FIFO to standard: refused without the flag too.
+    const back = await queues(["redrive", "mixed.fifo", "--to", "mixed-dlq"])
+    expect(back.code).toBe(2)
+    expect(back.stderr.filter((l) => l !== "")).toEqual([
+      "queues: mixed.fifo is a FIFO queue and mixed-dlq a standard queue: SQS keeps dead letters in a queue of " +
+        "their own type; add --allow-type-change to move them anyway (their order and deduplication are lost)"
+    ])
+    expect(server.inspect("mixed.fifo")?.ready).toBe(3)
+  })
+
   it("refuses a redrive whose source it cannot tell, and a missing queue, with one line", async () => {
     server.createQueue({ name: "orphan-dlq" })
     const orphan = await queues(["redrive", "orphan-dlq"])

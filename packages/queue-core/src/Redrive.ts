@@ -5,7 +5,9 @@
  * A message the source refused stays in the dead-letter queue (made visible again at once).
  *
  * Before any message moves it refuses a target that is the dead-letter queue itself (by any name,
- * URL or ARN): every batch would go back where it came from, and the redrive would never end.
+ * URL or ARN): every batch would go back where it came from, and the redrive would never end; and
+ * a target of the other type (FIFO or standard) unless `allowTypeChange` is set, as SQS itself
+ * keeps dead letters in a queue of their own type.
  *
  * @since 0.2.0
  */
@@ -25,12 +27,12 @@ export class UnknownSource extends Data.TaggedError("UnknownSource")<{ readonly 
 
 /**
  * A redrive refused before any message moved: its target is the dead-letter queue itself
- * (`SameQueue`).
+ * (`SameQueue`), or a queue of the other type without `allowTypeChange` (`TypeChange`).
  *
  * @category errors
  */
 export class InvalidRedrive extends Data.TaggedError("InvalidRedrive")<{
-  readonly reason: "SameQueue"
+  readonly reason: "SameQueue" | "TypeChange"
   readonly from: Queue
   readonly to: Queue
   readonly message: string
@@ -42,6 +44,14 @@ export class InvalidRedrive extends Data.TaggedError("InvalidRedrive")<{
 export interface Options {
   /** The queue to move the messages to (name, URL or ARN); default: the one whose redrive policy names the dead-letter queue. */
   readonly to?: string | undefined
+  /**
+   * Allow a target of the other type, FIFO or standard (default false: refused, as SQS refuses a
+   * dead-letter queue of another type). FIFO to standard: messages lose their group and
+   * deduplication id (their order, and SQS's deduplication of resends). Standard to FIFO: each
+   * message becomes a group of its own (no order is invented, none waits behind another),
+   * deduplicated by its message id.
+   */
+  readonly allowTypeChange?: boolean | undefined
   /** Called after each batch (inside it: interruption waits for its end). */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
 }
@@ -85,14 +95,27 @@ export const sourcesOf = (dlq: Queue): Effect.Effect<ReadonlyArray<Queue>, SqsEr
     return found
   })
 
-/** Why `from` cannot be redriven to `to`, if it cannot. */
-const refusal = (from: Queue, to: Queue): InvalidRedrive | undefined => {
+const kindOf = (queue: Queue) => (queue.fifo ? "a FIFO queue" : "a standard queue")
+
+/** Why `from` cannot be redriven to `to` as asked, if it cannot. */
+const refusal = (from: Queue, to: Queue, allowTypeChange: boolean): InvalidRedrive | undefined => {
   if (from.url === to.url || (from.arn !== "" && from.arn === to.arn))
     return new InvalidRedrive({
       reason: "SameQueue",
       from,
       to,
       message: `cannot redrive ${from.name} into itself: every batch would go back where it came from; name another queue to move its messages to`
+    })
+  if (from.fifo !== to.fifo && !allowTypeChange)
+    return new InvalidRedrive({
+      reason: "TypeChange",
+      from,
+      to,
+      message:
+        `${from.name} is ${kindOf(from)} and ${to.name} ${kindOf(to)}: SQS keeps dead letters in a queue of ` +
+        `their own type; allow a move between the types with allowTypeChange (${
+          from.fifo ? "their order and deduplication are lost" : "each message becomes a group of its own"
+        })`
     })
   return undefined
 }
@@ -132,7 +155,7 @@ export const redrive = (
                 )
           )
         : yield* queues.resolve(options.to)
-    const refused = refusal(from, to)
+    const refused = refusal(from, to, options.allowTypeChange === true)
     if (refused !== undefined) return yield* refused
     let progress: Progress = { from, to, moved: 0, failed: 0, failures: [] }
 
