@@ -330,19 +330,22 @@ const redrive = Command.make(
         // Progress goes to stderr: stdout stays the result alone.
         onProgress: (p) =>
           Console.error(
-            `moved ${p.moved} from ${p.from.name} to ${p.to.name}${p.failed > 0 ? `, ${p.failed} refused` : ""}`
+            `moved ${p.moved} of ${p.atStart} from ${p.from.name} to ${p.to.name}${p.failed > 0 ? `, ${p.failed} refused` : ""}`
           )
       }).pipe(Effect.catchTag("InvalidRedrive", (error) => Effect.fail(AppErrors.badInput(refusal(error)))))
       const summary = {
         from: result.from.name,
         to: result.to.name,
+        atStart: result.atStart,
         moved: result.moved,
         failed: result.failed,
         failures: result.failures
       }
       if (output === "json") yield* json(summary)
       else {
-        yield* Console.log(`moved ${result.moved} message(s) from ${result.from.name} to ${result.to.name}`)
+        yield* Console.log(
+          `moved ${result.moved} message(s) from ${result.from.name} to ${result.to.name} (${result.atStart} there at the start)`
+        )
         for (const failure of result.failures)
           yield* Console.error(`not moved ${failure.messageId}: ${failure.reason}`)
       }
@@ -351,7 +354,7 @@ const redrive = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "Move the messages of a dead-letter queue back to their queue, each sent before it is deleted (an interruption loses nothing); refuses the DLQ itself, and a queue of the other type without --allow-type-change"
+    "Move the messages a dead-letter queue holds at the start back to their queue, each sent before it is deleted (an interruption loses nothing); refuses the DLQ itself, and a queue of the other type without --allow-type-change"
   )
 )
 

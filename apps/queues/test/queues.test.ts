@@ -127,8 +127,8 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     )
     const result = await queues(["redrive", "billing-dlq"])
     expect(result.code, result.stderr.join("\n")).toBe(0)
-    expect(result.stdout).toEqual(["moved 25 message(s) from billing-dlq to billing"])
-    expect(result.stderr).toContain("moved 25 from billing-dlq to billing")
+    expect(result.stdout).toEqual(["moved 25 message(s) from billing-dlq to billing (25 there at the start)"])
+    expect(result.stderr).toContain("moved 25 of 25 from billing-dlq to billing")
     expect(server.inspect("billing")?.ready).toBe(25)
     expect(server.inspect("billing-dlq")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
   })
@@ -167,6 +167,7 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     expect(moved).toEqual({
       from: "mixed-dlq",
       to: "mixed.fifo",
+      atStart: 3,
       moved: 3,
       failed: 0,
       failures: []

@@ -1,7 +1,8 @@
 /**
  * Redrive against a local SQS over HTTP: what it refuses before any message moves (a target that
- * is the source itself, a target of the other queue type unless allowed), and what a move between
- * the types sends.
+ * is the source itself, a target of the other queue type unless allowed), what a move between
+ * the types sends, and a redrive that ends after the count the dead-letter queue held at its
+ * start while messages keep arriving.
  */
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
@@ -193,6 +194,80 @@ layer(LocalSqsServices, { excludeTestServices: true })("Redrive (local SQS over 
         bodies
       )
       for (const m of moved) assert.strictEqual(m.attributes.MessageGroupId, "job-1")
+    })
+  )
+
+  it.effect(
+    "ends after moving the count the dead-letter queue held at its start, while new messages keep arriving",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* LocalSqs
+        const producer = yield* Producer.Producer
+        const dlq = yield* standardWith(
+          "busy-dlq",
+          Array.from({ length: 25 }, (_, i) => `old ${i}`)
+        )
+        const target = yield* standardWith("busy-target", [])
+        const seen: Array<{ moved: number; atStart: number }> = []
+        // After each of the first 5 batches, 10 more dead letters arrive (as from a consumer
+        // dead-lettering meanwhile): without a bound the redrive would move all 75.
+        const result = yield* Redrive.redrive(dlq.name, {
+          to: target.name,
+          onProgress: (progress) =>
+            Effect.gen(function* () {
+              seen.push({ moved: progress.moved, atStart: progress.atStart })
+              if (seen.length <= 5) {
+                yield* producer.sendBatch(
+                  dlq.name,
+                  Array.from({ length: 10 }, (_, i) => `new ${seen.length}.${i}`)
+                )
+              }
+            }).pipe(Effect.orDie)
+        })
+        assert.strictEqual(result.atStart, 25)
+        assert.strictEqual(result.moved, 25)
+        assert.deepStrictEqual(seen, [
+          { moved: 10, atStart: 25 },
+          { moved: 20, atStart: 25 },
+          { moved: 25, atStart: 25 }
+        ])
+        assert.strictEqual(server.inspect(target.name)?.ready, 25)
+        assert.deepStrictEqual(server.inspect(dlq.name), { ready: 30, delayed: 0, inFlight: 0 })
+      })
+  )
+
+  it.effect(
+    "counts a message the target refuses once: it stays in the dead-letter queue and the redrive still ends",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* LocalSqs
+        const dlq = yield* standardWith("refused-dlq", [
+          "x".repeat(2_000),
+          ...Array.from({ length: 14 }, (_, i) => `small ${i}`)
+        ])
+        // A target that takes at most 1 KiB a message refuses the first.
+        const target = server.createQueue({
+          name: uniqueName("small-target"),
+          attributes: { MaximumMessageSize: "1024" }
+        })
+        const result = yield* Redrive.redrive(dlq.name, { to: target.name })
+        assert.strictEqual(result.atStart, 15)
+        assert.strictEqual(result.moved, 14)
+        assert.strictEqual(result.failed, 1)
+        assert.strictEqual(result.failures.length, 1)
+        assert.match(result.failures[0]!.reason, /^InvalidParameterValue: /)
+        assert.deepStrictEqual(server.inspect(dlq.name), { ready: 1, delayed: 0, inFlight: 0 })
+        assert.strictEqual(server.inspect(target.name)?.ready, 14)
+      })
+  )
+
+  it.effect("moves nothing from an empty dead-letter queue", () =>
+    Effect.gen(function* () {
+      const dlq = yield* standardWith("empty-dlq", [])
+      const target = yield* standardWith("empty-target", [])
+      const result = yield* Redrive.redrive(dlq.name, { to: target.name })
+      assert.strictEqual(result.atStart, 0)
+      assert.strictEqual(result.moved, 0)
     })
   )
 })
