@@ -308,6 +308,15 @@ const peek = Command.make(
   )
 )
 
+/** A refused redrive in the app's terms: its flags rather than the library's options. */
+const refusal = ({ reason, from, to }: Redrive.InvalidRedrive): string =>
+  reason === "SameQueue"
+    ? `cannot redrive ${from.name} into itself: every batch would go back where it came from; give --to another queue`
+    : `${from.name} is ${from.fifo ? "a FIFO" : "a standard"} queue and ${to.name} ${to.fifo ? "a FIFO" : "a standard"} queue: ` +
+      `SQS keeps dead letters in a queue of their own type; add --allow-type-change to move them anyway (${
+        from.fifo ? "their order and deduplication are lost" : "each message becomes a group of its own"
+      })`
+
 const redrive = Command.make(
   "redrive",
   {
@@ -317,29 +326,39 @@ const redrive = Command.make(
         "The queue to move the messages to (default: the one whose redrive policy names the DLQ)"
       ),
       Flag.optional
+    ),
+    allowTypeChange: Flag.Boolean("allow-type-change").pipe(
+      Flag.withDescription(
+        "Allow --to a queue of the other type (FIFO or standard): FIFO to standard loses order and deduplication; standard to FIFO puts each message in a group of its own"
+      ),
+      Flag.withDefault(false)
     )
   },
-  ({ queue: ref, to }) =>
+  ({ queue: ref, to, allowTypeChange }) =>
     Effect.gen(function* () {
       const { output } = yield* root
       const result = yield* Redrive.redrive(ref, {
         to: Option.getOrUndefined(to),
+        allowTypeChange,
         // Progress goes to stderr: stdout stays the result alone.
         onProgress: (p) =>
           Console.error(
-            `moved ${p.moved} from ${p.from.name} to ${p.to.name}${p.failed > 0 ? `, ${p.failed} refused` : ""}`
+            `moved ${p.moved} of ${p.atStart} from ${p.from.name} to ${p.to.name}${p.failed > 0 ? `, ${p.failed} refused` : ""}`
           )
-      })
+      }).pipe(Effect.catchTag("InvalidRedrive", (error) => Effect.fail(AppErrors.badInput(refusal(error)))))
       const summary = {
         from: result.from.name,
         to: result.to.name,
+        atStart: result.atStart,
         moved: result.moved,
         failed: result.failed,
         failures: result.failures
       }
       if (output === "json") yield* json(summary)
       else {
-        yield* Console.log(`moved ${result.moved} message(s) from ${result.from.name} to ${result.to.name}`)
+        yield* Console.log(
+          `moved ${result.moved} message(s) from ${result.from.name} to ${result.to.name} (${result.atStart} there at the start)`
+        )
         for (const failure of result.failures)
           yield* Console.error(`not moved ${failure.messageId}: ${failure.reason}`)
       }
@@ -348,7 +367,7 @@ const redrive = Command.make(
     })
 ).pipe(
   Command.withDescription(
-    "Move the messages of a dead-letter queue back to their queue, each sent before it is deleted (an interruption loses nothing)"
+    "Move the messages a dead-letter queue holds at the start back to their queue, each sent before it is deleted (an interruption loses nothing); refuses the DLQ itself, and a queue of the other type without --allow-type-change"
   )
 )
 

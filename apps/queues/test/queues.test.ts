@@ -157,10 +157,62 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     )
     const result = await queues(["redrive", "billing-dlq"])
     expect(result.code, result.stderr.join("\n")).toBe(0)
-    expect(result.stdout).toEqual(["moved 25 message(s) from billing-dlq to billing"])
-    expect(result.stderr).toContain("moved 25 from billing-dlq to billing")
+    expect(result.stdout).toEqual(["moved 25 message(s) from billing-dlq to billing (25 there at the start)"])
+    expect(result.stderr).toContain("moved 25 of 25 from billing-dlq to billing")
     expect(server.inspect("billing")?.ready).toBe(25)
     expect(server.inspect("billing-dlq")).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
+  })
+
+  it("refuses a redrive into the dead-letter queue itself with one line and exit 2, moving nothing", async () => {
+    server.createQueue({ name: "loop", deadLetter: { maxReceiveCount: 3 } })
+    server.enqueue("loop-dlq", ["a", "b", "c", "d", "e"])
+    const expected = [
+      "queues: cannot redrive loop-dlq into itself: every batch would go back where it came from; give --to another queue"
+    ]
+    // By name, and by its ARN.
+    for (const to of ["loop-dlq", server.deadLetterQueueOf("loop").arn]) {
+      const refused = await queues(["redrive", "loop-dlq", "--to", to])
+      expect(refused.code, refused.stderr.join("\n")).toBe(2)
+      expect(refused.stderr.filter((l) => l !== "")).toEqual(expected)
+      expect(refused.stdout).toEqual([])
+    }
+    expect(server.inspect("loop-dlq")).toEqual({ ready: 5, delayed: 0, inFlight: 0 })
+    expect(server.inspect("loop")?.ready).toBe(0)
+  })
+
+  it("refuses a redrive between a FIFO and a standard queue with exit 2, and moves them with --allow-type-change", async () => {
+    server.createQueue({ name: "mixed-dlq" })
+    server.createQueue({ name: "mixed.fifo" })
+    server.enqueue("mixed-dlq", ["a", "b", "c"])
+    const refused = await queues(["redrive", "mixed-dlq", "--to", "mixed.fifo"])
+    expect(refused.code, refused.stderr.join("\n")).toBe(2)
+    expect(refused.stderr.filter((l) => l !== "")).toEqual([
+      "queues: mixed-dlq is a standard queue and mixed.fifo a FIFO queue: SQS keeps dead letters in a queue of " +
+        "their own type; add --allow-type-change to move them anyway (each message becomes a group of its own)"
+    ])
+    expect(server.inspect("mixed-dlq")?.ready).toBe(3)
+    expect(server.inspect("mixed.fifo")?.ready).toBe(0)
+
+    const moved = await json(["redrive", "mixed-dlq", "--to", "mixed.fifo", "--allow-type-change"])
+    expect(moved).toEqual({
+      from: "mixed-dlq",
+      to: "mixed.fifo",
+      atStart: 3,
+      moved: 3,
+      failed: 0,
+      failures: []
+    })
+    expect(server.inspect("mixed-dlq")?.ready).toBe(0)
+    expect(server.inspect("mixed.fifo")?.ready).toBe(3)
+
+    // And back, FIFO to standard: refused without the flag too.
+    const back = await queues(["redrive", "mixed.fifo", "--to", "mixed-dlq"])
+    expect(back.code).toBe(2)
+    expect(back.stderr.filter((l) => l !== "")).toEqual([
+      "queues: mixed.fifo is a FIFO queue and mixed-dlq a standard queue: SQS keeps dead letters in a queue of " +
+        "their own type; add --allow-type-change to move them anyway (their order and deduplication are lost)"
+    ])
+    expect(server.inspect("mixed.fifo")?.ready).toBe(3)
   })
 
   it("refuses a redrive whose source it cannot tell, and a missing queue, with one line", async () => {

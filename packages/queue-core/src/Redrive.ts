@@ -4,6 +4,15 @@
  * uninterruptible step, so an interruption between batches loses nothing and duplicates nothing.
  * A message the source refused stays in the dead-letter queue (made visible again at once).
  *
+ * A redrive always ends: it moves at most as many messages as the dead-letter queue held when it
+ * started (its visible messages, as SQS counts them), so dead letters arriving meanwhile (a
+ * consumer still dead-lettering) are left for the next one.
+ *
+ * Before any message moves it refuses a target that is the dead-letter queue itself (by any name,
+ * URL or ARN): every batch would go back where it came from, and the redrive would never end; and
+ * a target of the other type (FIFO or standard) unless `allowTypeChange` is set, as SQS itself
+ * keeps dead letters in a queue of their own type.
+ *
  * @since 0.2.0
  */
 import { Data, Effect, Option } from "effect"
@@ -21,6 +30,37 @@ import type { SqsError } from "./SqsError.ts"
 export class UnknownSource extends Data.TaggedError("UnknownSource")<{ readonly message: string }> {}
 
 /**
+ * A redrive refused before any message moved: its target is the dead-letter queue itself
+ * (`SameQueue`), or a queue of the other type without `allowTypeChange` (`TypeChange`).
+ *
+ * @category errors
+ */
+export class InvalidRedrive extends Data.TaggedError("InvalidRedrive")<{
+  readonly reason: "SameQueue" | "TypeChange"
+  readonly from: Queue
+  readonly to: Queue
+  readonly message: string
+}> {}
+
+/**
+ * @category models
+ */
+export interface Options {
+  /** The queue to move the messages to (name, URL or ARN); default: the one whose redrive policy names the dead-letter queue. */
+  readonly to?: string | undefined
+  /**
+   * Allow a target of the other type, FIFO or standard (default false: refused, as SQS refuses a
+   * dead-letter queue of another type). FIFO to standard: messages lose their group and
+   * deduplication id (their order, and SQS's deduplication of resends). Standard to FIFO: each
+   * message becomes a group of its own (no order is invented, none waits behind another),
+   * deduplicated by its message id.
+   */
+  readonly allowTypeChange?: boolean | undefined
+  /** Called after each batch (inside it: interruption waits for its end). */
+  readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+}
+
+/**
  * How far a redrive has got.
  *
  * @category models
@@ -28,8 +68,13 @@ export class UnknownSource extends Data.TaggedError("UnknownSource")<{ readonly 
 export interface Progress {
   readonly from: Queue
   readonly to: Queue
+  /**
+   * The dead-letter queue's visible messages when the redrive started (SQS's approximate count):
+   * the most it moves or leaves refused, however many arrive meanwhile.
+   */
+  readonly atStart: number
   readonly moved: number
-  /** Messages the source refused: they stay in the dead-letter queue. */
+  /** Messages the source refused, each counted once: they stay in the dead-letter queue. */
   readonly failed: number
   /** Their reasons, by message id (the first 10). */
   readonly failures: ReadonlyArray<{ readonly messageId: string; readonly reason: string }>
@@ -59,19 +104,53 @@ export const sourcesOf = (dlq: Queue): Effect.Effect<ReadonlyArray<Queue>, SqsEr
     return found
   })
 
+const kindOf = (queue: Queue) => (queue.fifo ? "a FIFO queue" : "a standard queue")
+
+/** Why `from` cannot be redriven to `to` as asked, if it cannot. */
+const refusal = (from: Queue, to: Queue, allowTypeChange: boolean): InvalidRedrive | undefined => {
+  if (from.url === to.url || (from.arn !== "" && from.arn === to.arn))
+    return new InvalidRedrive({
+      reason: "SameQueue",
+      from,
+      to,
+      message: `cannot redrive ${from.name} into itself: every batch would go back where it came from; name another queue to move its messages to`
+    })
+  if (from.fifo !== to.fifo && !allowTypeChange)
+    return new InvalidRedrive({
+      reason: "TypeChange",
+      from,
+      to,
+      message:
+        `${from.name} is ${kindOf(from)} and ${to.name} ${kindOf(to)}: SQS keeps dead letters in a queue of ` +
+        `their own type; allow a move between the types with allowTypeChange (${
+          from.fifo ? "their order and deduplication are lost" : "each message becomes a group of its own"
+        })`
+    })
+  return undefined
+}
+
 /**
- * Moves every message of the dead-letter queue `dlqRef` to `toRef` (by default the one queue
- * whose redrive policy names it), calling `onProgress` after each batch.
+ * Moves the messages of the dead-letter queue `dlqRef` to `options.to` (by default the one queue
+ * whose redrive policy names it), calling `onProgress` after each batch: at most as many as it
+ * held when the redrive started, so that it ends while dead letters keep arriving.
+ *
+ * @example
+ * ```ts
+ * Redrive.redrive("BackgroundCheckApp-dlq", {
+ *   onProgress: (p) => Effect.log(`moved ${p.moved} of ${p.atStart}`)
+ * })
+ * ```
  *
  * @category constructors
  */
 export const redrive = (
   dlqRef: string,
-  options: {
-    readonly to?: string | undefined
-    readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
-  } = {}
-): Effect.Effect<Progress, SqsError | QueueRef.InvalidQueueRef | UnknownSource, SqsClient | Queues> =>
+  options: Options = {}
+): Effect.Effect<
+  Progress,
+  SqsError | QueueRef.InvalidQueueRef | UnknownSource | InvalidRedrive,
+  SqsClient | Queues
+> =>
   Effect.gen(function* () {
     const sqs = yield* SqsClient
     const queues = yield* Queues
@@ -93,14 +172,24 @@ export const redrive = (
                 )
           )
         : yield* queues.resolve(options.to)
-    let progress: Progress = { from, to, moved: 0, failed: 0, failures: [] }
+    const refused = refusal(from, to, options.allowTypeChange === true)
+    if (refused !== undefined) return yield* refused
+    const { visible: atStart } = yield* queues.describe(from.url)
+    let progress: Progress = { from, to, atStart, moved: 0, failed: 0, failures: [] }
+    /** The messages refused so far: one refused again (it is visible at once) is counted once. */
+    const refusedIds = new Set<string>()
 
-    /** One batch: received, sent, deleted (or released); false once the dead-letter queue is empty. */
+    /**
+     * One batch: received, sent, deleted (or released); false once the count at the start is
+     * reached or the dead-letter queue is empty.
+     */
     const batch = Effect.uninterruptible(
       Effect.gen(function* () {
+        const wanted = Math.min(10, atStart - progress.moved - progress.failed)
+        if (wanted <= 0) return false
         const received = yield* sqs.receiveMessage({
           QueueUrl: from.url,
-          MaxNumberOfMessages: 10,
+          MaxNumberOfMessages: wanted,
           WaitTimeSeconds: 0,
           VisibilityTimeout: HIDE_SECONDS,
           MessageSystemAttributeNames: ["All"],
@@ -113,7 +202,7 @@ export const redrive = (
           Entries: messages.map((message, index) => ({ Id: String(index), ...resendEntry(message, to) }))
         })
         const moved = (sent.Successful ?? []).map((entry) => messages[Number(entry.Id)]!)
-        const refused = (sent.Failed ?? []).map((entry) => ({
+        const notSent = (sent.Failed ?? []).map((entry) => ({
           message: messages[Number(entry.Id)]!,
           reason: `${entry.Code}: ${entry.Message ?? ""}`
         }))
@@ -126,23 +215,25 @@ export const redrive = (
             }))
           })
         }
-        if (refused.length > 0) {
+        if (notSent.length > 0) {
           yield* sqs.changeMessageVisibilityBatch({
             QueueUrl: from.url,
-            Entries: refused.map(({ message }, index) => ({
+            Entries: notSent.map(({ message }, index) => ({
               Id: String(index),
               ReceiptHandle: message.receiptHandle,
               VisibilityTimeout: 0
             }))
           })
         }
+        const newlyRefused = notSent.filter(({ message }) => !refusedIds.has(message.messageId))
+        for (const { message } of newlyRefused) refusedIds.add(message.messageId)
         progress = {
           ...progress,
           moved: progress.moved + moved.length,
-          failed: progress.failed + refused.length,
+          failed: refusedIds.size,
           failures: [
             ...progress.failures,
-            ...refused.map(({ message, reason }) => ({ messageId: message.messageId, reason }))
+            ...newlyRefused.map(({ message, reason }) => ({ messageId: message.messageId, reason }))
           ].slice(0, 10)
         }
         if (options.onProgress !== undefined) yield* options.onProgress(progress)

@@ -187,8 +187,10 @@ export const toReceived = (message: Message, queue: Queue): ReceivedMessage => (
 
 /**
  * A received message as an entry to send it again to `target` (the dead-letter queue, or back to
- * its source): its body and attributes; on a FIFO target its group (or its own id) and its id as
- * the deduplication id, so that sending it twice stores it once.
+ * its source): its body and attributes. On a FIFO target, its message id as the deduplication id
+ * (sending it twice stores it once) and a group: a FIFO message keeps its group; a standard
+ * queue's message (no order to keep, a fair-queue tenant at most) gets its message id, a group of
+ * its own, so that none waits behind another. A standard target gets neither id.
  */
 export const resendEntry = (message: ReceivedMessage, target: Queue) => ({
   MessageBody: message.body,
@@ -196,6 +198,10 @@ export const resendEntry = (message: ReceivedMessage, target: Queue) => ({
     ? { MessageAttributes: { ...message.messageAttributes } as Record<string, MessageAttributeValue> }
     : {}),
   ...(target.fifo
-    ? { MessageGroupId: message.groupId ?? message.messageId, MessageDeduplicationId: message.messageId }
+    ? {
+        MessageGroupId:
+          message.queue.fifo && message.groupId !== undefined ? message.groupId : message.messageId,
+        MessageDeduplicationId: message.messageId
+      }
     : {})
 })
