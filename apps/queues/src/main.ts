@@ -340,6 +340,8 @@ const redrive = Command.make(
       const result = yield* Redrive.redrive(ref, {
         to: Option.getOrUndefined(to),
         allowTypeChange,
+        // A pointer a consumer would refuse stays where it is: moved back, it would only return.
+        payloads: (yield* PayloadStore.PayloadStore).policy,
         // Progress goes to stderr: stdout stays the result alone.
         onProgress: (p) =>
           Console.error(

@@ -2,7 +2,9 @@
  * Moving messages from a dead-letter queue back to the queue they came from, batch by batch:
  * each batch is sent to the source before it is deleted from the dead-letter queue, in one
  * uninterruptible step, so an interruption between batches loses nothing and duplicates nothing.
- * A message the source refused stays in the dead-letter queue (made visible again at once).
+ * A message the source refused stays in the dead-letter queue, hidden until the redrive ends (so
+ * that the receives after it get the others), then made visible again at once; so does, with
+ * `payloads`, a message whose S3 pointer a consumer would refuse.
  *
  * A redrive always ends: it moves at most as many messages as the dead-letter queue held when it
  * started (its visible messages, as SQS counts them), so dead letters arriving meanwhile (a
@@ -16,7 +18,8 @@
  * @since 0.2.0
  */
 import { Data, Effect, Option } from "effect"
-import { resendEntry, toReceived } from "./internal/consumer/model.ts"
+import { type ReceivedMessage, resendEntry, toReceived } from "./internal/consumer/model.ts"
+import * as LargePayloads from "./LargePayloads.ts"
 import type * as QueueRef from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
 import { SqsClient } from "./SqsClient.ts"
@@ -58,6 +61,12 @@ export interface Options {
   readonly allowTypeChange?: boolean | undefined
   /** Called after each batch (inside it: interruption waits for its end). */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+  /**
+   * Which S3 pointers a consumer follows: a message whose body is at a place `LargePayloads.refusal`
+   * refuses stays in the dead-letter queue, reported, since its consumer would dead-letter it
+   * again. Its object is never read nor deleted either way: a redrive moves pointers as they are.
+   */
+  readonly payloads?: LargePayloads.ReadPolicy | undefined
 }
 
 /**
@@ -178,6 +187,43 @@ export const redrive = (
     let progress: Progress = { from, to, atStart, moved: 0, failed: 0, failures: [] }
     /** The messages refused so far: one refused again (it is visible at once) is counted once. */
     const refusedIds = new Set<string>()
+    /**
+     * Receipts of the messages refused, kept hidden until the redrive ends (then made visible at
+     * once), so that the receives that follow get the others.
+     */
+    const held = new Map<string, string>()
+    /** Why a consumer would refuse the message's body in S3, under `options.payloads`. */
+    const unfollowable = (message: ReceivedMessage): string | undefined => {
+      if (options.payloads === undefined || !LargePayloads.isMarked(message.messageAttributes))
+        return undefined
+      const pointer = LargePayloads.decodePointer(message.body)
+      return pointer === undefined
+        ? undefined
+        : LargePayloads.refusal(
+            pointer,
+            LargePayloads.declaredSize(message.messageAttributes),
+            options.payloads
+          )
+    }
+    const releaseHeld = Effect.suspend(() => {
+      const receipts = [...held.values()]
+      held.clear()
+      return Effect.forEach(
+        Array.from({ length: Math.ceil(receipts.length / 10) }, (_, i) =>
+          receipts.slice(i * 10, i * 10 + 10)
+        ),
+        (batch) =>
+          sqs.changeMessageVisibilityBatch({
+            QueueUrl: from.url,
+            Entries: batch.map((ReceiptHandle, index) => ({
+              Id: String(index),
+              ReceiptHandle,
+              VisibilityTimeout: 0
+            }))
+          }),
+        { discard: true }
+      )
+    })
 
     /**
      * One batch: received, sent, deleted (or released); false once the count at the start is
@@ -197,15 +243,29 @@ export const redrive = (
         })
         const messages = (received.Messages ?? []).map((message) => toReceived(message, from))
         if (messages.length === 0) return false
-        const sent = yield* sqs.sendMessageBatch({
-          QueueUrl: to.url,
-          Entries: messages.map((message, index) => ({ Id: String(index), ...resendEntry(message, to) }))
+        const kept = messages.flatMap((message) => {
+          const reason = unfollowable(message)
+          return reason === undefined ? [] : [{ message, reason: `not moved: ${reason}` }]
         })
-        const moved = (sent.Successful ?? []).map((entry) => messages[Number(entry.Id)]!)
-        const notSent = (sent.Failed ?? []).map((entry) => ({
-          message: messages[Number(entry.Id)]!,
-          reason: `${entry.Code}: ${entry.Message ?? ""}`
-        }))
+        const sendable = messages.filter((message) => !kept.some((k) => k.message === message))
+        const sent =
+          sendable.length === 0
+            ? { Successful: [], Failed: [] }
+            : yield* sqs.sendMessageBatch({
+                QueueUrl: to.url,
+                Entries: sendable.map((message, index) => ({
+                  Id: String(index),
+                  ...resendEntry(message, to)
+                }))
+              })
+        const moved = (sent.Successful ?? []).map((entry) => sendable[Number(entry.Id)]!)
+        const notSent = [
+          ...kept,
+          ...(sent.Failed ?? []).map((entry) => ({
+            message: sendable[Number(entry.Id)]!,
+            reason: `${entry.Code}: ${entry.Message ?? ""}`
+          }))
+        ]
         if (moved.length > 0) {
           yield* sqs.deleteMessageBatch({
             QueueUrl: from.url,
@@ -215,16 +275,7 @@ export const redrive = (
             }))
           })
         }
-        if (notSent.length > 0) {
-          yield* sqs.changeMessageVisibilityBatch({
-            QueueUrl: from.url,
-            Entries: notSent.map(({ message }, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.receiptHandle,
-              VisibilityTimeout: 0
-            }))
-          })
-        }
+        for (const { message } of notSent) held.set(message.messageId, message.receiptHandle)
         const newlyRefused = notSent.filter(({ message }) => !refusedIds.has(message.messageId))
         for (const { message } of newlyRefused) refusedIds.add(message.messageId)
         progress = {
@@ -237,13 +288,14 @@ export const redrive = (
           ].slice(0, 10)
         }
         if (options.onProgress !== undefined) yield* options.onProgress(progress)
-        // A batch the source refused whole would come back at once: stop rather than loop on it.
-        return moved.length > 0
+        return true
       })
     )
-    while (yield* batch) {
-      // Interruption is checked between batches only.
-      yield* Effect.yieldNow
-    }
+    yield* Effect.gen(function* () {
+      while (yield* batch) {
+        // Interruption is checked between batches only.
+        yield* Effect.yieldNow
+      }
+    }).pipe(Effect.ensuring(Effect.uninterruptible(Effect.ignore(releaseHeld))))
     return progress
   })

@@ -6,7 +6,7 @@
  */
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Duration, Effect, Option } from "effect"
-import { Peek, Producer, type Queues, Redrive, SqsClient } from "../src/index.ts"
+import { LargePayloads, Peek, Producer, type Queues, Redrive, SqsClient } from "../src/index.ts"
 import { resendEntry } from "../src/internal/consumer/model.ts"
 import { LocalSqs, LocalSqsServices, uniqueName } from "./fixtures.ts"
 
@@ -258,6 +258,47 @@ layer(LocalSqsServices, { excludeTestServices: true })("Redrive (local SQS over 
         assert.match(result.failures[0]!.reason, /^InvalidParameterValue: /)
         assert.deepStrictEqual(server.inspect(dlq.name), { ready: 1, delayed: 0, inFlight: 0 })
         assert.strictEqual(server.inspect(target.name)?.ready, 14)
+      })
+  )
+
+  it.effect(
+    "with a read policy, keeps in the dead-letter queue a pointer a consumer would refuse, moves the rest, and reads no object",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* LocalSqs
+        const sqs = yield* SqsClient.SqsClient
+        const dlq = yield* standardWith("pointer-dlq", [])
+        const target = yield* standardWith("pointer-target", [])
+        const hostile = LargePayloads.encodePointer({ bucket: "victim", key: "secret.txt" })
+        // More refused pointers than one batch holds, sent first: the plain ones behind them still move.
+        for (let i = 0; i < 12; i++)
+          yield* sqs.sendMessage({
+            QueueUrl: dlq.url,
+            MessageBody: hostile,
+            MessageAttributes: { ExtendedPayloadSize: { DataType: "Number", StringValue: "10" } }
+          })
+        server.enqueue(dlq.name, ["plain 1", "plain 2", "plain 3"])
+        server.resetRequestCounts()
+        const result = yield* Redrive.redrive(dlq.name, {
+          to: target.name,
+          payloads: { buckets: ["bgcheck-payloads"], maxBytes: 1024 }
+        })
+        assert.strictEqual(result.atStart, 15)
+        assert.strictEqual(result.moved, 3)
+        assert.strictEqual(result.failed, 12)
+        assert.strictEqual(
+          result.failures[0]?.reason,
+          "not moved: its body is said to be at s3://victim/secret.txt, and victim is not a payload bucket of this consumer (bgcheck-payloads)"
+        )
+        assert.deepStrictEqual(server.inspect(dlq.name), { ready: 12, delayed: 0, inFlight: 0 })
+        assert.sameMembers(
+          (yield* drain(target.url)).map((message) => message.body),
+          ["plain 1", "plain 2", "plain 3"]
+        )
+        assert.deepStrictEqual(
+          Object.keys(server.requestCounts()).filter((action) => action.startsWith("S3.")),
+          []
+        )
       })
   )
 
