@@ -5,6 +5,7 @@ import { Duration, Effect, Option } from "effect"
 import {
   AppErrors,
   Flags,
+  HealthServer,
   LocalSqsFallback,
   withNegativeValuesJoined,
   withoutLeadingSeparator
@@ -81,5 +82,32 @@ describe("withNegativeValuesJoined", () => {
     assert.deepStrictEqual(withNegativeValuesJoined(["--wait=-1s"]), ["--wait=-1s"])
     assert.deepStrictEqual(withNegativeValuesJoined(["--help", "-1"]), ["--help", "-1"])
     assert.deepStrictEqual(withNegativeValuesJoined(["--", "--wait", "-1s"]), ["--", "--wait", "-1s"])
+  })
+})
+
+describe("HealthServer.isLoopback", () => {
+  it("counts 127.0.0.0/8, ::1 and localhost as loopback, and nothing else", () => {
+    for (const host of [
+      "127.0.0.1",
+      "127.9.8.7",
+      "::1",
+      "[::1]",
+      "0:0:0:0:0:0:0:1",
+      "::ffff:127.0.0.1",
+      "localhost",
+      "LOCALHOST"
+    ])
+      assert.isTrue(HealthServer.isLoopback(host), host)
+    for (const host of [
+      "0.0.0.0",
+      "::",
+      "10.0.0.1",
+      "128.0.0.1",
+      "::ffff:10.0.0.1",
+      "my-host",
+      "localhost.example.com",
+      ""
+    ])
+      assert.isFalse(HealthServer.isLoopback(host), host)
   })
 })
