@@ -38,6 +38,18 @@ describe("AppErrors", () => {
     assert.strictEqual(AppErrors.exitCodeOf(error), 1)
   })
 
+  it("gives an app's own hint in place of the common one", () => {
+    const error = new SqsError.SqsError({
+      action: "GetQueueUrl",
+      reason: new SqsError.QueueNotFound({ message: 'queue "Nope" does not exist at http://127.0.0.1:4566' })
+    })
+    assert.include(AppErrors.describe(error), "check --queue")
+    assert.strictEqual(
+      AppErrors.describe(error, { QueueNotFound: "check the queue name" }),
+      'queue "Nope" does not exist at http://127.0.0.1:4566: check the queue name'
+    )
+  })
+
   it("gives bad input exit code 2", () => {
     assert.strictEqual(AppErrors.exitCodeOf(AppErrors.badInput("no")), 2)
     assert.strictEqual(AppErrors.exitCodeOf(AppErrors.failure("no")), 1)
