@@ -7,6 +7,7 @@ import {
   Flags,
   HealthServer,
   LocalSqsFallback,
+  Text,
   withNegativeValuesJoined,
   withoutLeadingSeparator
 } from "../src/index.ts"
@@ -121,5 +122,31 @@ describe("HealthServer.isLoopback", () => {
       ""
     ])
       assert.isFalse(HealthServer.isLoopback(host), host)
+  })
+})
+
+describe("Text.escapeControl", () => {
+  it("escapes line breaks and carriage returns, so that a body cannot forge a line of its own", () => {
+    assert.strictEqual(Text.escapeControl("a\n[fake-id] forged\rb"), String.raw`a\n[fake-id] forged\rb`)
+  })
+
+  it("escapes C0, DEL, C1, the line separators and the bidi overrides and isolates", () => {
+    assert.strictEqual(
+      Text.escapeControl("\u0000\t\u001b[31m\u007f\u0080\u0085\u009f\u2028\u2029\u202a\u202e\u2066\u2069"),
+      String.raw`\u0000\t\u001b[31m\u007f\u0080\u0085\u009f\u2028\u2029\u202a\u202e\u2066\u2069`
+    )
+  })
+
+  it("leaves ordinary text as it is: accents, other scripts, emoji, quotes and backslashes", () => {
+    for (const text of [
+      "Hello World",
+      "Grüße, ça va, ñandú",
+      "日本語 עברית عربي हिन्दी",
+      "🎉 👍🏽 👨‍👩‍👧 🇫🇷",
+      String.raw`"quoted" and back\slash`,
+      "\u00a0non-breaking and \u200dzero-width joiner",
+      ""
+    ])
+      assert.strictEqual(Text.escapeControl(text), text)
   })
 })
