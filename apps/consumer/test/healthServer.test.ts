@@ -111,21 +111,22 @@ describe("consumer --metrics-port", () => {
       ["--queue", "health", "--wait", "1s", "--metrics-port", String(port), "--metrics-host", "0.0.0.0"],
       { SQS_ENDPOINT: server.endpoint }
     )
+    const warned = (line: string) => line.includes("other machines")
     try {
-      // Requests go to loopback only; listening on every interface includes it.
-      await until("/readyz answers 200", async () => (await get(port, "/readyz")).status === 200)
-      const warnings = consumer.stderr.filter((line) => line.includes("other machines"))
-      expect(warnings, consumer.stderr.join("\n")).toHaveLength(1)
-      expect(warnings[0]).toMatch(
-        new RegExp(
-          `WARN .*0\\.0\\.0\\.0:${port}.*/metrics, /healthz and /readyz are reachable from other machines`
-        )
-      )
+      // No request needed: the warning comes once the port listens.
+      await until("the warning", async () => consumer.stderr.some(warned), 45_000)
     } finally {
       consumer.child.kill("SIGTERM")
-      await consumer.exited
     }
-  }, 30_000)
+    expect(await consumer.exited).toBe(0)
+    const warnings = consumer.stderr.filter(warned)
+    expect(warnings, consumer.stderr.join("\n")).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `WARN .*0\\.0\\.0\\.0:${port}.*/metrics, /healthz and /readyz are reachable from other machines`
+      )
+    )
+  }, 60_000)
 
   it("does not warn when it listens on loopback", async () => {
     server = await start({ queues: [{ name: "health" }] })
@@ -145,11 +146,12 @@ describe("consumer --metrics-port", () => {
       { SQS_ENDPOINT: server.endpoint }
     )
     try {
-      await until("/readyz answers 200", async () => (await get(port, "/readyz")).status === 200)
+      // Ready means the metrics layer is built, warning (if any) included.
+      await until("/readyz answers 200", async () => (await get(port, "/readyz")).status === 200, 45_000)
     } finally {
       consumer.child.kill("SIGTERM")
-      expect(await consumer.exited).toBe(0)
     }
+    expect(await consumer.exited).toBe(0)
     expect(consumer.stderr.filter((line) => line.includes("WARN"))).toEqual([])
-  }, 30_000)
+  }, 60_000)
 })
