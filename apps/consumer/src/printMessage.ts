@@ -1,14 +1,15 @@
 /**
  * What the consumer prints for each message, on stdout: as the lab's receive.py did, the message
- * id and body; with `--log-format json`, one JSON object per message.
+ * id and body, on one line (control characters escaped: a body cannot print lines that look like
+ * other messages); with `--log-format json`, one JSON object per message.
  */
 
-import type { Flags } from "@bgcheck/app-kit"
+import { type Flags, Text } from "@bgcheck/app-kit"
 import type { Consumer } from "@bgcheck/queue-core"
 import { Effect } from "effect"
 
 export const formatMessage = (message: Consumer.ReceivedMessage, format: Flags.LogFormat): string => {
-  if (format === "pretty") return `[${message.messageId}] ${message.body}`
+  if (format === "pretty") return Text.escapeControl(`[${message.messageId}] ${message.body}`)
   const sent = Number(message.attributes.SentTimestamp)
   return JSON.stringify({
     messageId: message.messageId,

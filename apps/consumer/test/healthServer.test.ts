@@ -1,7 +1,7 @@
 /**
  * `consumer --metrics-port`: readiness once the first receive is back, a Prometheus scrape that
- * counts every processed message, liveness that fails once SQS goes away, and a port already in
- * use refused with one line.
+ * counts every processed message, liveness that fails once SQS goes away, a port already in
+ * use refused with one line, and a warning when the port is open to other machines.
  */
 import { createServer } from "node:net"
 import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
@@ -102,4 +102,56 @@ describe("consumer --metrics-port", () => {
       busy.close()
     }
   }, 30_000)
+
+  it("warns once, naming the address, when the endpoints are reachable from other machines", async () => {
+    server = await start({ queues: [{ name: "health" }] })
+    const port = await freePort()
+    const consumer = spawnApp(
+      "consumer",
+      ["--queue", "health", "--wait", "1s", "--metrics-port", String(port), "--metrics-host", "0.0.0.0"],
+      { SQS_ENDPOINT: server.endpoint }
+    )
+    const warned = (line: string) => line.includes("other machines")
+    try {
+      // No request needed: the warning comes once the port listens.
+      await until("the warning", async () => consumer.stderr.some(warned), 45_000)
+    } finally {
+      consumer.child.kill("SIGTERM")
+    }
+    expect(await consumer.exited).toBe(0)
+    const warnings = consumer.stderr.filter(warned)
+    expect(warnings, consumer.stderr.join("\n")).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `WARN .*0\\.0\\.0\\.0:${port}.*/metrics, /healthz and /readyz are reachable from other machines`
+      )
+    )
+  }, 60_000)
+
+  it("does not warn when it listens on loopback", async () => {
+    server = await start({ queues: [{ name: "health" }] })
+    const port = await freePort()
+    const consumer = spawnApp(
+      "consumer",
+      [
+        "--queue",
+        "health",
+        "--wait",
+        "1s",
+        "--metrics-port",
+        String(port),
+        "--metrics-host",
+        "::ffff:127.0.0.1"
+      ],
+      { SQS_ENDPOINT: server.endpoint }
+    )
+    try {
+      // Ready means the metrics layer is built, warning (if any) included.
+      await until("/readyz answers 200", async () => (await get(port, "/readyz")).status === 200, 45_000)
+    } finally {
+      consumer.child.kill("SIGTERM")
+    }
+    expect(await consumer.exited).toBe(0)
+    expect(consumer.stderr.filter((line) => line.includes("WARN"))).toEqual([])
+  }, 60_000)
 })

@@ -171,7 +171,15 @@ const create = Command.make(
     Effect.gen(function* () {
       const { output } = yield* root
       const name = flags.fifo && !flags.queue.endsWith(".fifo") ? `${flags.queue}.fifo` : flags.queue
-      const queue = yield* (yield* Queues.Queues).create({
+      const queues = yield* Queues.Queues
+      // CreateQueue answers alike for a new queue and an existing one with the same attributes.
+      const existed = yield* queues.resolve(name).pipe(
+        Effect.as(true),
+        Effect.catchTag("SqsError", (error) =>
+          error.reason._tag === "QueueNotFound" ? Effect.succeed(false) : Effect.fail(error)
+        )
+      )
+      const queue = yield* queues.create({
         name,
         ...(flags.dlq ? { deadLetter: { maxReceiveCount: flags.maxReceives } } : {}),
         ...(Option.isSome(flags.visibilityTimeout)
@@ -183,10 +191,14 @@ const create = Command.make(
           name: queue.name,
           url: queue.url,
           arn: queue.arn,
-          deadLetterQueue: dlqName(queue) || null
+          deadLetterQueue: dlqName(queue) || null,
+          created: !existed
         })
+      const dlq = flags.dlq ? ` (dead letters to ${dlqName(queue)})` : ""
       yield* Console.log(
-        `created ${queue.name}: ${queue.url}${flags.dlq ? ` (dead letters to ${dlqName(queue)})` : ""}`
+        existed
+          ? `${queue.name} already existed (unchanged): ${queue.url}${dlq}`
+          : `created ${queue.name}: ${queue.url}${dlq}`
       )
     })
 ).pipe(
@@ -379,4 +391,7 @@ const queues = root.pipe(
   Command.provide((flags) => Logging.layer(flags.logFormat))
 )
 
-runMain(queues)
+runMain(queues, {
+  // The common hint names --queue, which this app takes as an argument.
+  hints: { QueueNotFound: "check the queue name, --endpoint and --region (`queues list` shows the queues)" }
+})

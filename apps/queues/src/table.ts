@@ -1,4 +1,5 @@
 /** Plain-text tables for people: columns padded to their widest cell, numbers right-aligned. */
+import { Text } from "@bgcheck/app-kit"
 
 export type Cell = string | number
 
@@ -22,8 +23,8 @@ export const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyA
   return [line(head, numericColumns), ...text.map((row) => line(row, numericColumns))].join("\n")
 }
 
-/** A body shown on one line: control characters escaped, cut at `width` characters. */
+/** A body shown on one line: control characters escaped (as the consumer prints them), cut at `width` characters. */
 export const oneLine = (body: string, width = 60): string => {
-  const escaped = JSON.stringify(body).slice(1, -1)
+  const escaped = Text.escapeControl(body)
   return escaped.length <= width ? escaped : `${escaped.slice(0, width - 1)}…`
 }

@@ -74,6 +74,18 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     expect(fifo.name).toBe("jobs.fifo")
   })
 
+  it("says a queue already existed, unchanged, rather than created", async () => {
+    const first = await json(["create", "twice"])
+    expect(first).toMatchObject({ name: "twice", created: true })
+    const again = await json(["create", "twice"])
+    expect(again).toMatchObject({ name: "twice", url: first.url, created: false })
+    const text = await queues(["create", "twice"])
+    expect(text.code, text.stderr.join("\n")).toBe(0)
+    expect(text.stdout).toEqual([`twice already existed (unchanged): ${first.url}`])
+    const created = await queues(["create", "once"])
+    expect(created.stdout).toEqual([expect.stringMatching(/^created once: http:\/\/127\.0\.0\.1/)])
+  })
+
   it("peeks without consuming: the messages stay visible", async () => {
     server.createQueue({ name: "peeked" })
     server.enqueue("peeked", ["first", "line one\nline two", "third"])
@@ -227,6 +239,17 @@ describe("queues, as a process", { timeout: 180_000 }, () => {
     expect(missing.stderr.filter((l) => l !== "")[0]).toMatch(
       /^queues: queue "Nope" does not exist at http:\/\/127\.0\.0\.1:\d+/
     )
+  })
+
+  it("hints at what queues takes for a missing queue, not the other apps' --queue", async () => {
+    const missing = await queues(["purge", "Nope", "--yes"])
+    expect(missing.code).toBe(1)
+    const lines = missing.stderr.filter((l) => l !== "")
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(
+      /^queues: queue "Nope" does not exist at http:\/\/127\.0\.0\.1:\d+.*: check the queue name, --endpoint and --region \(`queues list` shows the queues\)$/
+    )
+    expect(lines[0]).not.toContain("--queue")
   })
 })
 

@@ -24,7 +24,10 @@ const reasonTagOf = (error: unknown): string | undefined =>
   Predicate.hasProperty(error, "reason") ? tagOf(error.reason) : undefined
 
 /** What to do, by the reason of an SQS failure: keyed by the reasons' own tags, so a renamed reason fails to compile. */
-const HINTS: { readonly [Tag in SqsError.SqsErrorReason["_tag"]]?: string } = {
+export type Hints = { readonly [Tag in SqsError.SqsErrorReason["_tag"]]?: string }
+
+/** The hints for the apps that take --queue; an app with other flags gives its own (`runMain`'s `hints`). */
+const HINTS: Hints = {
   EndpointUnreachable:
     "start a local SQS with `pnpm local-sqs` (or run the consumer, which starts one), " +
     "or point --endpoint / --region at a running SQS",
@@ -39,15 +42,16 @@ const TAG_HINTS: Readonly<Record<string, string>> = {
 }
 
 /**
- * One line describing the failure, with a hint where there is one.
+ * One line describing the failure, with a hint where there is one: from `hints` first, then the
+ * apps' common ones.
  */
-export const describe = (error: unknown): string => {
+export const describe = (error: unknown, hints: Hints = {}): string => {
   const message =
     error instanceof Error || Predicate.hasProperty(error, "message")
       ? String((error as Error).message)
       : String(error)
-  const hint =
-    HINTS[(reasonTagOf(error) ?? "") as SqsError.SqsErrorReason["_tag"]] ?? TAG_HINTS[tagOf(error) ?? ""]
+  const reason = (reasonTagOf(error) ?? "") as SqsError.SqsErrorReason["_tag"]
+  const hint = hints[reason] ?? HINTS[reason] ?? TAG_HINTS[tagOf(error) ?? ""]
   const line = hint === undefined ? message : `${message}: ${hint}`
   // Last line of defence: whatever produced the message, no credential leaves in it, and no
   // text of someone else's fills the screen.

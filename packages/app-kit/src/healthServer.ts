@@ -8,9 +8,10 @@
  * - `GET /metrics`: every Effect metric of the process in the Prometheus text format (Effect's own
  *   `PrometheusMetrics`), labelled by queue.
  *
- * It listens on loopback unless told otherwise.
+ * It listens on loopback unless told otherwise, and warns at startup when it does not.
  */
 import { createServer } from "node:http"
+import { BlockList, isIP } from "node:net"
 import { ConsumerMetrics } from "@bgcheck/queue-core"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Duration, Effect, Layer, Predicate } from "effect"
@@ -67,6 +68,30 @@ const cannotListen = (options: Options, cause: unknown) => {
   return AppErrors.failure(`cannot serve metrics on ${options.host}:${options.port}: ${why}`)
 }
 
+const LOOPBACK = new BlockList()
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4")
+LOOPBACK.addAddress("::1", "ipv6")
+
+/**
+ * Whether `host` is reachable from this machine only: 127.0.0.0/8, ::1 (IPv4-mapped forms
+ * included) or localhost. Any other name or address may be reachable from elsewhere.
+ */
+export const isLoopback = (host: string): boolean => {
+  const address = host.replace(/^\[(.*)\]$/, "$1")
+  if (/^localhost\.?$/i.test(address)) return true
+  const family = isIP(address)
+  return family !== 0 && LOOPBACK.check(address, family === 4 ? "ipv4" : "ipv6")
+}
+
+/** One warning when the endpoints are open to the network. */
+const warnIfReachable = (options: Options) => {
+  if (isLoopback(options.host)) return Effect.void
+  const address = isIP(options.host) === 6 ? `[${options.host}]` : options.host
+  return Effect.logWarning(
+    `metrics server on ${address}:${options.port}: /metrics, /healthz and /readyz are reachable from other machines (--metrics-host 127.0.0.1 keeps them on this one)`
+  )
+}
+
 /** Serves the three endpoints for as long as the layer is in use. */
 export const layer = (options: Options): Layer.Layer<never, AppErrors.AppError> =>
   HttpRouter.serve(Layer.mergeAll(routes(options), PrometheusMetrics.layerHttp({ path: "/metrics" })), {
@@ -75,5 +100,6 @@ export const layer = (options: Options): Layer.Layer<never, AppErrors.AppError> 
     Layer.provide(NodeHttpServer.layer(createServer, { port: options.port, host: options.host })),
     Layer.catchTag("ServeError", (error) =>
       Layer.effectDiscard(Effect.fail(cannotListen(options, error.cause)))
-    )
+    ),
+    Layer.tap(() => warnIfReachable(options))
   )

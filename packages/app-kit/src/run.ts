@@ -7,7 +7,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit, Layer, Stdio } from "effect"
 import { type CliError, CliOutput, Command } from "effect/cli"
-import { describe, exitCodeOf } from "./errors.ts"
+import { describe, exitCodeOf, type Hints } from "./errors.ts"
 
 /** One parse error on one line: the parser's suggestions, on lines of their own, folded in. */
 const describeParseError = (error: CliError.CliError): string =>
@@ -26,12 +26,12 @@ const oneLinePresenter = (name: string) =>
         : CliOutput.defaultPresenter.present(event)
   })
 
-const reportFailure = (name: string) => (cause: Cause.Cause<unknown>) => {
+const reportFailure = (name: string, hints: Hints) => (cause: Cause.Cause<unknown>) => {
   if (Cause.hasInterruptsOnly(cause)) return Effect.void
   const error = Cause.squash(cause)
   // Parse errors were already printed by the presenter.
   if ((error as { _tag?: string })?._tag === "ShowHelp") return Effect.void
-  return Console.error(`${name}: ${describe(error)}`)
+  return Console.error(`${name}: ${describe(error, hints)}`)
 }
 
 /**
@@ -68,16 +68,19 @@ export const withNegativeValuesJoined = (args: ReadonlyArray<string>): ReadonlyA
   return joined
 }
 
-/** Runs `command` with the process's arguments; never returns. */
+/**
+ * Runs `command` with the process's arguments; never returns. `hints` replace the common hints
+ * of failures (written for the apps that take --queue) with the app's own.
+ */
 export const runMain = <Name extends string, Input, E, R extends NodeServices.NodeServices>(
   command: Command.Command<Name, Input, {}, E, R>,
-  options: { readonly version?: string } = {}
+  options: { readonly version?: string; readonly hints?: Hints } = {}
 ): void => {
   const run = Command.runWith(command, { version: options.version ?? "0.1.0", renderErrors: true })
   const program = Stdio.Stdio.use(({ args }) =>
     Effect.flatMap(args, (args) => run(withNegativeValuesJoined(withoutLeadingSeparator(args))))
   ).pipe(
-    Effect.tapCause(reportFailure(command.name)),
+    Effect.tapCause(reportFailure(command.name, options.hints ?? {})),
     Effect.provide(Layer.mergeAll(NodeServices.layer, oneLinePresenter(command.name)))
   ) as Effect.Effect<void, unknown>
   NodeRuntime.runMain(program, {

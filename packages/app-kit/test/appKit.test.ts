@@ -5,8 +5,10 @@ import { Console, Duration, Effect, Option } from "effect"
 import {
   AppErrors,
   Flags,
+  HealthServer,
   LocalSqsFallback,
   Logging,
+  Text,
   withNegativeValuesJoined,
   withoutLeadingSeparator
 } from "../src/index.ts"
@@ -36,6 +38,18 @@ describe("AppErrors", () => {
     assert.include(line, "cannot reach SQS at http://127.0.0.1:4566 (connection refused): start a local SQS")
     assert.notInclude(line, "\n")
     assert.strictEqual(AppErrors.exitCodeOf(error), 1)
+  })
+
+  it("gives an app's own hint in place of the common one", () => {
+    const error = new SqsError.SqsError({
+      action: "GetQueueUrl",
+      reason: new SqsError.QueueNotFound({ message: 'queue "Nope" does not exist at http://127.0.0.1:4566' })
+    })
+    assert.include(AppErrors.describe(error), "check --queue")
+    assert.strictEqual(
+      AppErrors.describe(error, { QueueNotFound: "check the queue name" }),
+      'queue "Nope" does not exist at http://127.0.0.1:4566: check the queue name'
+    )
   })
 
   it("gives bad input exit code 2", () => {
@@ -118,4 +132,57 @@ describe("Logging", () => {
       assert.isBelow(String(written[0]).length, 2_400)
     })
   )
+})
+
+describe("HealthServer.isLoopback", () => {
+  it("counts 127.0.0.0/8, ::1 and localhost as loopback, and nothing else", () => {
+    for (const host of [
+      "127.0.0.1",
+      "127.9.8.7",
+      "::1",
+      "[::1]",
+      "0:0:0:0:0:0:0:1",
+      "::ffff:127.0.0.1",
+      "localhost",
+      "LOCALHOST"
+    ])
+      assert.isTrue(HealthServer.isLoopback(host), host)
+    for (const host of [
+      "0.0.0.0",
+      "::",
+      "10.0.0.1",
+      "128.0.0.1",
+      "::ffff:10.0.0.1",
+      "my-host",
+      "localhost.example.com",
+      ""
+    ])
+      assert.isFalse(HealthServer.isLoopback(host), host)
+  })
+})
+
+describe("Text.escapeControl", () => {
+  it("escapes line breaks and carriage returns, so that a body cannot forge a line of its own", () => {
+    assert.strictEqual(Text.escapeControl("a\n[fake-id] forged\rb"), String.raw`a\n[fake-id] forged\rb`)
+  })
+
+  it("escapes C0, DEL, C1, the line separators and the bidi overrides and isolates", () => {
+    assert.strictEqual(
+      Text.escapeControl("\u0000\t\u001b[31m\u007f\u0080\u0085\u009f\u2028\u2029\u202a\u202e\u2066\u2069"),
+      String.raw`\u0000\t\u001b[31m\u007f\u0080\u0085\u009f\u2028\u2029\u202a\u202e\u2066\u2069`
+    )
+  })
+
+  it("leaves ordinary text as it is: accents, other scripts, emoji, quotes and backslashes", () => {
+    for (const text of [
+      "Hello World",
+      "Grüße, ça va, ñandú",
+      "日本語 עברית عربي हिन्दी",
+      "🎉 👍🏽 👨‍👩‍👧 🇫🇷",
+      String.raw`"quoted" and back\slash`,
+      "\u00a0non-breaking and \u200dzero-width joiner",
+      ""
+    ])
+      assert.strictEqual(Text.escapeControl(text), text)
+  })
 })
