@@ -11,8 +11,8 @@
  * It listens on loopback unless told otherwise, and warns at startup when it does not.
  */
 import { createServer } from "node:http"
-import { BlockList, isIP } from "node:net"
-import { ConsumerMetrics } from "@bgcheck/queue-core"
+import { isIP } from "node:net"
+import { ConsumerMetrics, SqsConfig } from "@bgcheck/queue-core"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { type Duration, Effect, Layer, Predicate } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
@@ -68,24 +68,9 @@ const cannotListen = (options: Options, cause: unknown) => {
   return AppErrors.failure(`cannot serve metrics on ${options.host}:${options.port}: ${why}`)
 }
 
-const LOOPBACK = new BlockList()
-LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4")
-LOOPBACK.addAddress("::1", "ipv6")
-
-/**
- * Whether `host` is reachable from this machine only: 127.0.0.0/8, ::1 (IPv4-mapped forms
- * included) or localhost. Any other name or address may be reachable from elsewhere.
- */
-export const isLoopback = (host: string): boolean => {
-  const address = host.replace(/^\[(.*)\]$/, "$1")
-  if (/^localhost\.?$/i.test(address)) return true
-  const family = isIP(address)
-  return family !== 0 && LOOPBACK.check(address, family === 4 ? "ipv4" : "ipv6")
-}
-
 /** One warning when the endpoints are open to the network. */
 const warnIfReachable = (options: Options) => {
-  if (isLoopback(options.host)) return Effect.void
+  if (SqsConfig.isLoopbackHost(options.host)) return Effect.void
   const address = isIP(options.host) === 6 ? `[${options.host}]` : options.host
   return Effect.logWarning(
     `metrics server on ${address}:${options.port}: /metrics, /healthz and /readyz are reachable from other machines (--metrics-host 127.0.0.1 keeps them on this one)`

@@ -1,5 +1,5 @@
 import { createServer } from "node:net"
-import { SqsError } from "@bgcheck/queue-core"
+import { SqsConfig, SqsError } from "@bgcheck/queue-core"
 import { assert, describe, it } from "@effect/vitest"
 import { Console, Duration, Effect, Option } from "effect"
 import {
@@ -134,7 +134,7 @@ describe("Logging", () => {
   )
 })
 
-describe("HealthServer.isLoopback", () => {
+describe("SqsConfig.isLoopbackHost, as the metrics server decides whether to warn", () => {
   it("counts 127.0.0.0/8, ::1 and localhost as loopback, and nothing else", () => {
     for (const host of [
       "127.0.0.1",
@@ -146,7 +146,7 @@ describe("HealthServer.isLoopback", () => {
       "localhost",
       "LOCALHOST"
     ])
-      assert.isTrue(HealthServer.isLoopback(host), host)
+      assert.isTrue(SqsConfig.isLoopbackHost(host), host)
     for (const host of [
       "0.0.0.0",
       "::",
@@ -157,7 +157,7 @@ describe("HealthServer.isLoopback", () => {
       "localhost.example.com",
       ""
     ])
-      assert.isFalse(HealthServer.isLoopback(host), host)
+      assert.isFalse(SqsConfig.isLoopbackHost(host), host)
   })
 })
 
