@@ -5,7 +5,6 @@ import { Console, Duration, Effect, Option } from "effect"
 import {
   AppErrors,
   Flags,
-  HealthServer,
   LocalSqsFallback,
   Logging,
   Text,
