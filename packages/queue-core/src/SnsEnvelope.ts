@@ -13,7 +13,8 @@
  */
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs"
 import { Result, Schema } from "effect"
-import { fromText, MAX_ATTRIBUTES, quote } from "./internal/messageAttributes.ts"
+import { fromText, MAX_ATTRIBUTES } from "./internal/messageAttributes.ts"
+import { quote } from "./internal/text.ts"
 
 /**
  * What the envelope said about the notification; the message itself becomes the body.

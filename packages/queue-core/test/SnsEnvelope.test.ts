@@ -179,7 +179,7 @@ describe("SnsEnvelope.unwrap", () => {
     ]) {
       assert.match(
         reasonOf(withAttributes({ [name]: attribute("String", "v") })),
-        /^the SNS notification's attribute name ".*"(… \(\d+ characters\))? is invalid: up to 256 letters, digits, _ - and ., no leading, trailing or double period, not starting with AWS\. or Amazon\.$/,
+        /^the SNS notification's attribute name ".*" is invalid: up to 256 letters, digits, _ - and ., no leading, trailing or double period, not starting with AWS\. or Amazon\.$/,
         name
       )
     }
@@ -202,7 +202,7 @@ describe("SnsEnvelope.unwrap", () => {
     ]) {
       assert.match(
         reasonOf(withAttributes({ a: attribute(type, "1") })),
-        /^the SNS notification's attribute "a" has data type ".*"(… \(\d+ characters\))?; use String, Number or Binary, optionally with a custom label \(Number\.int\), at most 256 characters$/,
+        /^the SNS notification's attribute "a" has data type ".*"; use String, Number or Binary, optionally with a custom label \(Number\.int\), at most 256 characters$/,
         type
       )
     }
@@ -250,13 +250,13 @@ describe("SnsEnvelope.unwrap", () => {
     assert.strictEqual(
       reason,
       `the SNS notification's attribute "n" is of type Number but its value ` +
-        `${JSON.stringify(value.slice(0, 64))}… (100003 characters) is not a number`
+        `"12\\n${"3".repeat(116)}… (100003 characters)" is not a number`
     )
     assert.strictEqual(
       reasonOf(withAttributes({ n: attribute("Number", "1\u2028\r2") })),
       `the SNS notification's attribute "n" is of type Number but its value "1\\u2028\\r2" is not a number`
     )
     const name = `x${"y".repeat(10_000)}`
-    assert.isBelow(reasonOf(withAttributes({ [name]: attribute("Date", "1") })).length, 300)
+    assert.isBelow(reasonOf(withAttributes({ [name]: attribute("Date", "1") })).length, 400)
   })
 })

@@ -2,7 +2,7 @@
  * SQS's rules for message attributes, in one place: the producer checks what it is about to send
  * with them (`OutgoingMessage`), and the consumer checks what an SNS envelope claims to carry
  * (`SnsEnvelope`), since a body is anyone's text. Each check answers undefined or a one-line
- * reason that names the attribute (`attribute "n" ...`), its value cut short.
+ * reason that names the attribute (`attribute "n" ...`), its value cut short (`internal/text`).
  *
  * The rules are those of the SQS Developer Guide (message attributes) and API reference
  * (MessageAttributeValue):
@@ -18,6 +18,7 @@
  *   section 4) with its padding, as SNS and the AWS SDKs write it.
  */
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs"
+import { quote } from "./text.ts"
 
 export const MAX_ATTRIBUTES = 10
 const MAX_NAME_LENGTH = 256
@@ -26,8 +27,6 @@ const MAX_NUMBER_DIGITS = 38
 /** A Number's magnitude is from 10^MIN_EXPONENT to 10^MAX_EXPONENT. */
 const MIN_EXPONENT = -128
 const MAX_EXPONENT = 126
-/** How much of a name or value a reason quotes. */
-const QUOTED_LENGTH = 64
 
 /** The UTF-8 size of a string, without encoding it. */
 export const utf8Length = (text: string): number => {
@@ -73,27 +72,6 @@ export const findInvalidCharacter = (text: string): { index: number; codePoint: 
 
 /** A code point as `U+0007`. */
 export const hex = (codePoint: number) => `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`
-
-/** Line breaks JSON leaves as they are. */
-const UNICODE_LINE_BREAKS = /[\u0085\u2028\u2029]/g
-
-/** A string in double quotes, escaped as JSON escapes it, and the Unicode line breaks too. */
-const literal = (text: string) =>
-  JSON.stringify(text).replace(
-    UNICODE_LINE_BREAKS,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`
-  )
-
-/**
- * Text for a one-line reason: in double quotes with control characters and line breaks escaped,
- * cut after 64 characters with an ellipsis and the full length.
- */
-export const quote = (text: string): string => {
-  if (text.length <= QUOTED_LENGTH) return literal(text)
-  // Never cut a surrogate pair in half.
-  const end = (text.charCodeAt(QUOTED_LENGTH - 1) & 0xfc00) === 0xd800 ? QUOTED_LENGTH - 1 : QUOTED_LENGTH
-  return `${literal(text.slice(0, end))}… (${text.length} characters)`
-}
 
 const NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]+$/
 const RESERVED_PREFIX = /^(aws\.|amazon\.)/i
