@@ -430,8 +430,7 @@ const ROWS: ReadonlyArray<Row> = [
     app: "status-reporter",
     args: ["--job-id", ""],
     code: 2,
-    stderr:
-      /^--job-id "": attribute "jobId" has an empty value or a character SQS rejects \(nothing was sent\)$/
+    stderr: /^--job-id "": attribute "jobId" has an empty value \(nothing was sent\)$/
   },
   {
     name: "status-reporter --queue Jobs.fifo --job-id <120 characters>",

@@ -82,8 +82,10 @@ describe("messages from flags", () => {
 
   it("reads Binary attributes as strict base64 only", () => {
     const decoded = (text: string) => {
-      const bytes = Attributes.decodeBase64(text)
-      return bytes === undefined ? undefined : Buffer.from(bytes).toString("latin1")
+      const exit = Effect.runSyncExit(Attributes.parse([`b:Binary=${text}`]))
+      return Exit.isSuccess(exit)
+        ? Buffer.from((exit.value.b as { value: Uint8Array }).value).toString("latin1")
+        : undefined
     }
     expect(decoded("aGk=")).toBe("hi")
     expect(decoded("aGVsbG8h")).toBe("hello!")

@@ -16,6 +16,7 @@
  * @since 0.4.0
  */
 import { Option, Schema } from "effect"
+import { shorten } from "./internal/text.ts"
 
 /**
  * The attribute that marks a pointer, with the body's size in bytes.
@@ -289,12 +290,3 @@ export const isMarked = (attributes: Readonly<Record<string, unknown>>): boolean
  */
 export const formatPointer = (pointer: S3Pointer): string =>
   `s3://${shorten(pointer.bucket)}/${shorten(pointer.key)}`
-
-/** How much of a value from a message goes into a line of text. */
-const SHOWN = 120
-
-/** Escaped and cut: a value written by a sender never spans lines nor fills a screen. */
-const shorten = (value: string): string => {
-  const escaped = JSON.stringify(value).slice(1, -1)
-  return escaped.length <= SHOWN ? escaped : `${escaped.slice(0, SHOWN)}… (${value.length} characters)`
-}

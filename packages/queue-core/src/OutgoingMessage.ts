@@ -5,6 +5,7 @@
  */
 import type { MessageAttributeValue, SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs"
 import { Duration, Schema } from "effect"
+import * as Attributes from "./internal/messageAttributes.ts"
 import { RESERVED_ATTRIBUTES } from "./LargePayloads.ts"
 import type { Queue } from "./Queues.ts"
 
@@ -54,7 +55,7 @@ export class InvalidMessage extends Schema.TaggedError<InvalidMessage>()("Invali
 /**
  * @category constants
  */
-export const MAX_ATTRIBUTES = 10
+export const MAX_ATTRIBUTES: number = Attributes.MAX_ATTRIBUTES
 
 /**
  * @category constants
@@ -64,25 +65,13 @@ export const MAX_DELAY = Duration.minutes(15)
 const MAX_GROUP_ID_LENGTH = 128
 /** Group and deduplication ids: alphanumerics and ASCII punctuation. */
 const ID_PATTERN = /^[\x21-\x7e]{1,128}$/
-const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/
-const RESERVED_PREFIX = /^(aws\.|amazon\.)/i
-const DATA_TYPE = /^(String|Number|Binary)(\.[A-Za-z0-9_.-]{1,250})?$/
 
-/** The UTF-8 size of a string, without encoding it. */
-export const utf8Length = (text: string): number => {
-  let bytes = 0
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x80) bytes += 1
-    else if (code < 0x800) bytes += 2
-    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      // A surrogate pair is one code point of four bytes.
-      bytes += 4
-      i++
-    } else bytes += 3
-  }
-  return bytes
-}
+/**
+ * The UTF-8 size of a string, without encoding it.
+ *
+ * @category validation
+ */
+export const utf8Length: (text: string) => number = Attributes.utf8Length
 
 /**
  * The first character SQS rejects (it accepts #x9, #xA, #xD, #x20 to #xD7FF, #xE000 to #xFFFD and
@@ -90,29 +79,17 @@ export const utf8Length = (text: string): number => {
  *
  * @category validation
  */
-/** Any character outside what SQS accepts; a lone surrogate does not match the ranges either. */
-const INVALID_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
+export const findInvalidCharacter: (text: string) => { index: number; codePoint: number } | undefined =
+  Attributes.findInvalidCharacter
 
-export const findInvalidCharacter = (text: string): { index: number; codePoint: number } | undefined => {
-  // The regular expression answers the common case fast; the loop finds the position.
-  if (!INVALID_CHARACTER.test(text)) return undefined
-  let index = 0
-  for (const char of text) {
-    const codePoint = char.codePointAt(0)!
-    const valid =
-      codePoint === 0x9 ||
-      codePoint === 0xa ||
-      codePoint === 0xd ||
-      (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
-      (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
-      (codePoint >= 0x10000 && codePoint <= 0x10ffff)
-    if (!valid) return { index, codePoint }
-    index += char.length
-  }
-  return undefined
-}
-
-const hex = (codePoint: number) => `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`
+/**
+ * The bytes of a Binary attribute value written in strict base64 (standard alphabet, padded, no
+ * stray bits, not empty), or undefined. Node's `Buffer.from(text, "base64")` skips what it does
+ * not understand instead.
+ *
+ * @category validation
+ */
+export const decodeBase64: (text: string) => Uint8Array | undefined = Attributes.decodeBase64
 
 const toAttribute = (value: AttributeValue): MessageAttributeValue => {
   if (typeof value === "string") return { DataType: "String", StringValue: value }
@@ -156,7 +133,7 @@ export const validate = (
   const invalidChar = findInvalidCharacter(message.body)
   if (invalidChar !== undefined) {
     return fail(
-      `the body has a character SQS rejects (${hex(invalidChar.codePoint)} at index ${invalidChar.index}); ` +
+      `the body has a character SQS rejects (${Attributes.hex(invalidChar.codePoint)} at index ${invalidChar.index}); ` +
         "allowed are tab, newline, carriage return and Unicode from U+0020 except surrogates, U+FFFE and U+FFFF"
     )
   }
@@ -168,30 +145,14 @@ export const validate = (
   const attributes: Record<string, MessageAttributeValue> = {}
   let size = utf8Length(message.body)
   for (const name of names) {
-    if (!ATTRIBUTE_NAME.test(name) || RESERVED_PREFIX.test(name)) {
-      return fail(
-        `attribute name "${name}" is invalid: up to 256 letters, digits, _ - and ., ` +
-          "no leading, trailing or double period, not starting with AWS. or Amazon."
-      )
-    }
+    const nameProblem = Attributes.checkName(name)
+    if (nameProblem !== undefined) return fail(nameProblem)
     if (RESERVED_ATTRIBUTES.includes(name)) {
       return fail(`attribute name "${name}" is reserved: it marks a message whose body is stored in S3`)
     }
     const attribute = toAttribute(message.attributes![name]!)
-    if (!DATA_TYPE.test(attribute.DataType ?? "")) {
-      return fail(`attribute "${name}" has data type "${attribute.DataType}"; use String, Number or Binary`)
-    }
-    if (attribute.DataType!.startsWith("Number") && !Number.isFinite(Number(attribute.StringValue))) {
-      return fail(
-        `attribute "${name}" is of type Number but its value "${attribute.StringValue}" is not a number`
-      )
-    }
-    if (attribute.StringValue !== undefined) {
-      const bad = findInvalidCharacter(attribute.StringValue)
-      if (bad !== undefined || attribute.StringValue.length === 0) {
-        return fail(`attribute "${name}" has an empty value or a character SQS rejects`)
-      }
-    }
+    const problem = Attributes.checkValue(name, attribute)
+    if (problem !== undefined) return fail(problem)
     attributes[name] = attribute
     size += attributeSize(name, attribute)
   }

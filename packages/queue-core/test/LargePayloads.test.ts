@@ -1,13 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Result } from "effect"
-import { LargePayloads, SnsEnvelope } from "../src/index.ts"
-import {
-  JAVA_KEY,
-  javaMessage,
-  javaV1Message,
-  pythonMessage,
-  snsNotification
-} from "./fixtures/extendedClients.ts"
+import { LargePayloads } from "../src/index.ts"
+import { JAVA_KEY, javaMessage, javaV1Message, pythonMessage } from "./fixtures/extendedClients.ts"
 
 describe("LargePayloads: the extended clients' pointer format", () => {
   it("writes the pointer exactly as Java's extended client does", () => {
@@ -117,42 +110,5 @@ describe("LargePayloads.refusal: which pointers a consumer follows", () => {
     assert.notInclude(reason, "\n")
     assert.isBelow(reason.length, 400)
     assert.include(reason, "(5014 characters)")
-  })
-})
-
-describe("SnsEnvelope.unwrap", () => {
-  it("gives the published message, its attributes in SQS's shape, and the notification", () => {
-    const unwrapped = SnsEnvelope.unwrap(snsNotification('{"status":"started"}'))
-    assert.isTrue(Result.isSuccess(unwrapped))
-    const { body, messageAttributes, notification } = Result.getOrThrow(unwrapped)
-    assert.strictEqual(body, '{"status":"started"}')
-    assert.deepStrictEqual(messageAttributes.stage, { DataType: "String", StringValue: "started" })
-    assert.deepStrictEqual(messageAttributes.blob, {
-      DataType: "Binary",
-      BinaryValue: Uint8Array.from([0, 1, 2, 255])
-    })
-    assert.deepStrictEqual(notification, {
-      messageId: "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
-      topicArn: "arn:aws:sns:us-west-2:123456789012:MyTopic",
-      subject: "My First Message",
-      timestamp: "2012-05-02T00:54:06.655Z",
-      sequenceNumber: undefined
-    })
-  })
-
-  it("refuses what is not a notification, in one line", () => {
-    for (const body of [
-      "Hello World",
-      "{}",
-      JSON.stringify({ ...JSON.parse(snsNotification("x")), Type: "SubscriptionConfirmation" }),
-      JSON.stringify({ ...JSON.parse(snsNotification("x")), Message: 42 })
-    ]) {
-      const result = SnsEnvelope.unwrap(body)
-      assert.isTrue(Result.isFailure(result), body)
-      if (Result.isFailure(result)) {
-        assert.match(result.failure, /^the body is not an SNS notification: /)
-        assert.notInclude(result.failure, "\n")
-      }
-    }
   })
 })

@@ -21,10 +21,11 @@ import {
   javaMessage,
   javaV1Message,
   PYTHON_KEY,
-  pythonMessage
+  pythonMessage,
+  snsNotification
 } from "./fixtures/extendedClients.ts"
 import { BUCKET, bodyOf, consume, MiB, payloadServicesAt, receiveRaw } from "./fixtures/payloads.ts"
-import { LATENCIES, LocalSqs, recorder, uniqueName } from "./fixtures.ts"
+import { capturedLogs, eventually, LATENCIES, LocalSqs, recorder, uniqueName } from "./fixtures.ts"
 
 // Megabyte bodies through S3 on a CI machine running the whole suite take far longer than alone
 // (one test took over 20 s there).
@@ -376,6 +377,68 @@ for (const latencyMs of LATENCIES) {
               }).pipe(Effect.timeout("10 seconds"))
               const [moved] = yield* receiveRaw(dlq.url)
               assert.strictEqual(moved?.Body, "not an envelope")
+            })
+          )
+      )
+
+      it.effect(
+        "an envelope whose attributes SQS would refuse goes to the dead-letter queue with the reason; SNS's own shapes are handled",
+        () =>
+          Effect.scoped(
+            Effect.gen(function* () {
+              const server = yield* LocalSqs
+              const { queue, publish } = yield* topicToQueue
+              const dlq = server.deadLetterQueueOf(queue.name)
+              yield* publish({
+                Message: "valid",
+                MessageAttributes: {
+                  tags: { DataType: "String.Array", StringValue: '["a","b"]' },
+                  delta: { DataType: "Number", StringValue: "-1.5e3" },
+                  digest: { DataType: "Binary", BinaryValue: Uint8Array.from([0xde, 0xad, 0xbe, 0xef]) }
+                }
+              })
+              // What SNS would never write: a Binary value that is not base64 (Node would read "!!!" as no bytes).
+              const hostile = JSON.stringify({
+                ...JSON.parse(snsNotification("hostile")),
+                MessageAttributes: { blob: { Type: "Binary", Value: "!!!" } }
+              })
+              yield* (yield* Producer.Producer).send(queue.name, hostile)
+
+              const handled: Array<Consumer.ReceivedMessage> = []
+              const logs = capturedLogs()
+              const consumer = yield* Effect.forkChild(
+                Consumer.run(queue.name, (message) => Effect.sync(() => handled.push(message)), {
+                  waitTime: "1 second",
+                  sns: "unwrap"
+                }).pipe(Effect.provide(logs.layer))
+              )
+              const movedLine =
+                `WARN moved to ${dlq.name}: the SNS notification's attribute "blob" is of type Binary ` +
+                'but its value "!!!" is not base64 (A-Z, a-z, 0-9, + and /, padded with =)'
+              yield* eventually(
+                () =>
+                  handled.length > 1 ||
+                  (handled.length === 1 &&
+                    logs.lines.some((line) => line.startsWith(`WARN moved to ${dlq.name}:`))),
+                "the valid message handled and the hostile one moved, or both handled"
+              )
+              yield* Fiber.interrupt(consumer)
+
+              assert.deepStrictEqual(
+                handled.map((message) => message.body),
+                ["valid"],
+                "the hostile envelope never reached the handler"
+              )
+              assert.include(logs.lines, movedLine, logs.lines.join("\n"))
+              assert.strictEqual(handled[0]?.body, "valid")
+              assert.deepStrictEqual(handled[0]?.messageAttributes, {
+                tags: { DataType: "String.Array", StringValue: '["a","b"]' },
+                delta: { DataType: "Number", StringValue: "-1.5e3" },
+                digest: { DataType: "Binary", BinaryValue: Uint8Array.from([0xde, 0xad, 0xbe, 0xef]) }
+              })
+              const [moved] = yield* receiveRaw(dlq.url)
+              assert.strictEqual(moved?.Body, hostile, "moved as it came, envelope and all")
+              assert.deepStrictEqual(server.inspect(queue.name), { ready: 0, delayed: 0, inFlight: 0 })
             })
           )
       )
