@@ -7,18 +7,18 @@
 /** How much of a value from a message goes into a line of text. */
 const SHOWN = 120
 
-/** Line breaks JSON leaves as they are. */
-const UNICODE_LINE_BREAKS = /[\u0085\u2028\u2029]/g
+/** What JSON leaves as it is and must not reach a line: Unicode line breaks, DEL and C1, bidi overrides and isolates. */
+const UNSAFE_FOR_A_LINE = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 /**
  * Escaped as JSON escapes a string (control characters, quotes, backslashes), the Unicode line
- * breaks too, and cut after 120 characters, saying how long it was. Only the start is escaped:
+ * breaks, C1 and bidi controls too (a value cannot reorder the line it is in), and cut after 120 characters, saying how long it was. Only the start is escaped:
  * a megabyte value costs no more than a short one.
  */
 export const shorten = (value: string): string => {
   const escaped = JSON.stringify(value.slice(0, SHOWN + 1))
     .slice(1, -1)
-    .replace(UNICODE_LINE_BREAKS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
+    .replace(UNSAFE_FOR_A_LINE, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
   return escaped.length <= SHOWN ? escaped : `${escaped.slice(0, SHOWN)}… (${value.length} characters)`
 }
 
