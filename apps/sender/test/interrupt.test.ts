@@ -161,39 +161,43 @@ describe("the sender stopped by a signal, as a process", { timeout: 60_000 }, ()
   })
 
   it("abandons the requests in flight on a second SIGINT, says their messages may or may not be stored, and exits 130", async () => {
-    const { path, messages } = writeJobs("sigint-twice")
-    const running = spawnApp("sender", ["--file", path], env)
-    await waitUntil(() => ready() >= 1000, "1,000 messages stored", running)
-    // From now on SQS takes 20 s to answer a send: the stop would wait that long for them.
-    server.injectFaults({ action: "SendMessageBatch", latencyMs: 20_000 })
-    const before = server.requestCounts().SendMessageBatch ?? 0
-    await waitUntil(
-      () => (server.requestCounts().SendMessageBatch ?? 0) > before,
-      "a slow send in flight",
-      running
-    )
-    running.child.kill("SIGINT")
-    await waitUntil(
-      () => running.stderr.some((line) => line.includes("stopping")),
-      "the stop to begin",
-      running
-    )
-    running.child.kill("SIGINT")
-    const code = await running.exited
-    const stderr = running.stderr.join("\n")
-    expect(code, stderr).toBe(130)
-    expect(stderr).toContain("SIGINT again: abandoning the requests in flight")
-    const counts =
-      /stopped by SIGINT: (\d+) sent, 0 failed, (\d+) not sent, (\d+) abandoned to BackgroundCheckApp/.exec(
-        stderr
+    // A server of its own: the sends it is left answering would land in the next test's queue.
+    const slow = await start({ queues: BACKGROUND_CHECK_QUEUES })
+    const stored = () => slow.inspect(QUEUE)?.ready ?? 0
+    const sends = () => slow.requestCounts().SendMessageBatch ?? 0
+    try {
+      const { path, messages } = writeJobs("sigint-twice")
+      const running = spawnApp("sender", ["--file", path], { SQS_ENDPOINT: slow.endpoint })
+      await waitUntil(() => stored() >= 1000, "1,000 messages stored", running)
+      // From now on SQS takes 20 s to answer a send: the clean stop would wait that long.
+      slow.injectFaults({ action: "SendMessageBatch", latencyMs: 20_000 })
+      const before = sends()
+      await waitUntil(() => sends() > before, "a slow send in flight", running)
+      running.child.kill("SIGINT")
+      await waitUntil(
+        () => running.stderr.some((line) => line.includes("stopping")),
+        "the stop to begin",
+        running
       )
-    expect(counts, stderr).not.toBeNull()
-    const [sent, notSent, abandoned] = [Number(counts![1]), Number(counts![2]), Number(counts![3])]
-    expect(abandoned).toBeGreaterThan(0)
-    expect(sent + notSent + abandoned).toBe(messages)
-    expect(stderr).toContain(`SQS may or may not have stored their ${abandoned} messages`)
-    // Sent messages are in the queue; abandoned ones may be, or not.
-    expect(ready()).toBeGreaterThanOrEqual(sent)
-    expect(ready()).toBeLessThanOrEqual(sent + abandoned)
+      running.child.kill("SIGINT")
+      const code = await running.exited
+      const stderr = running.stderr.join("\n")
+      expect(code, stderr).toBe(130)
+      expect(stderr).toContain("SIGINT again: abandoning the requests in flight")
+      const counts =
+        /stopped by SIGINT: (\d+) sent, 0 failed, (\d+) not sent, (\d+) abandoned to BackgroundCheckApp/.exec(
+          stderr
+        )
+      expect(counts, stderr).not.toBeNull()
+      const [sent, notSent, abandoned] = [Number(counts![1]), Number(counts![2]), Number(counts![3])]
+      expect(abandoned).toBeGreaterThan(0)
+      expect(sent + notSent + abandoned).toBe(messages)
+      expect(stderr).toContain(`SQS may or may not have stored their ${abandoned} messages`)
+      // Sent messages are in the queue; abandoned ones may be, or not.
+      expect(stored()).toBeGreaterThanOrEqual(sent)
+      expect(stored()).toBeLessThanOrEqual(sent + abandoned)
+    } finally {
+      await slow.stop()
+    }
   })
 })
