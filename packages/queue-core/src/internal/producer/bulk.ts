@@ -96,14 +96,19 @@ export const sendAll = <A, E, R>(
     }
 
     const groupsInFlight = Math.max(1, Math.ceil((options.concurrency ?? 40) / GROUP_SIZE))
-    const noteThat = (effect: Effect.Effect<unknown> | undefined, then: () => void) =>
-      effect === undefined ? undefined : Effect.andThen(effect, Effect.sync(then))
-    const stop = noteThat(options.stopWhen, () => {
-      stopped = true
-    })
-    const abandon = noteThat(options.abandonWhen, () => {
-      stopped = true
-    })
+    // Either marks the send stopped when it ends it: completing after the stream ended, it is
+    // interrupted with the rest of the stream instead.
+    const stopping = (effect: Effect.Effect<unknown> | undefined) =>
+      effect === undefined
+        ? undefined
+        : Effect.andThen(
+            effect,
+            Effect.sync(() => {
+              stopped = true
+            })
+          )
+    const stop = stopping(options.stopWhen)
+    const abandon = stopping(options.abandonWhen)
 
     const grouped = items.pipe(Stream.groupedWithin(GROUP_SIZE, GATHER_WITHIN))
     yield* (stop === undefined ? grouped : Stream.interruptWhen(grouped, stop)).pipe(
