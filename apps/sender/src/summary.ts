@@ -118,7 +118,7 @@ export const lines = (run: Run, summary: Producer.BulkSummary<Labelled>): Array<
   )
   if (abandoned > 0) {
     out.push(
-      `the requests in flight were abandoned: SQS may or may not have stored their ${plural(abandoned, "message")}`
+      `the requests in flight were abandoned: SQS may or may not have stored their ${plural(abandoned, "message")} (a resume sends them again)`
     )
   }
   if (complete) {

@@ -56,7 +56,7 @@ describe("the summary of a bulk send", () => {
     expect(Summary.lines(run, summary)).toEqual([
       "failed line 7: InvalidMessageContents: bad",
       "stopped by SIGINT: 38 sent, 1 failed, 51 not sent, 10 abandoned to q in 2.00s (0 messages/s)",
-      "the requests in flight were abandoned: SQS may or may not have stored their 10 messages",
+      "the requests in flight were abandoned: SQS may or may not have stored their 10 messages (a resume sends them again)",
       "every line through line 31 was sent or failed (as listed)",
       "10 lines after line 31 were sent too: resuming sends them again",
       "to send the rest: tail -n +32 jobs.txt | sender --file - (with the same other flags)"
