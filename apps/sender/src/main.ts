@@ -1,15 +1,17 @@
 /**
  * The producer (the lab's send.py): sends `Hello World` to BackgroundCheckApp by default and
  * prints the message id; or N numbered copies, or one message per line of a file or stdin, as a
- * stream with a progress bar and a summary.
+ * stream with a progress bar and a summary. Ctrl-C (or SIGTERM) stops a stream cleanly, says what
+ * was not sent and where to resume, and exits 130 (143); Ctrl-C again stops at once.
  */
-import { AppErrors, Flags, Logging, runMain, Services, Telemetry } from "@bgcheck/app-kit"
+import { AppErrors, Flags, Logging, runMain, Services, Shutdown, Telemetry } from "@bgcheck/app-kit"
 import { OutgoingMessage, PayloadStore, Producer } from "@bgcheck/queue-core"
 import { Config, Console, Duration, Effect, Option, Stream } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Attributes from "./attributes.ts"
 import * as Messages from "./messages.ts"
 import * as ProgressBar from "./progress.ts"
+import * as Summary from "./summary.ts"
 
 const flags = {
   ...Flags.common,
@@ -176,12 +178,15 @@ const checkCopies = (
     return { total: flags.count, throughS3: first.throughS3 || last.throughS3 }
   })
 
-const sendMany = (
+/**
+ * Everything before the first message goes: stdin copied, every message checked, the payload
+ * bucket checked when some go to S3.
+ */
+const prepare = (
   flags: SenderFlags,
   toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
 ) =>
   Effect.gen(function* () {
-    const producer = yield* Producer.Producer
     const stdinCopy =
       Option.isSome(flags.file) && flags.file.value === "-" ? yield* Messages.copyStdin : undefined
     const messages = Messages.stream(flags, stdinCopy)
@@ -201,42 +206,84 @@ const sendMany = (
         .checkBucket(bucket.value)
         .pipe(Effect.mapError((error) => AppErrors.failure(`${error.message} (nothing was sent)`)))
     }
-    const bar = yield* ProgressBar.make(total)
-    const summary = yield* producer
-      .sendAll(flags.queue, messages, {
+    const source: Summary.Source = Option.isNone(flags.file)
+      ? { _tag: "Copies" }
+      : flags.file.value === "-"
+        ? { _tag: "Stdin" }
+        : { _tag: "File", path: flags.file.value }
+    return { messages, total, source }
+  })
+
+/**
+ * The send itself. A first SIGINT or SIGTERM stops it cleanly: no further line is taken, the
+ * requests in flight are answered by SQS (an aborted one may or may not have been stored), and
+ * the summary says what was not sent and where to resume. A second one abandons the requests in
+ * flight at once. Either way the summary is printed, the progress bar gone first.
+ */
+const send = (
+  flags: SenderFlags,
+  toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage,
+  prepared: Effect.Success<ReturnType<typeof prepare>>
+) =>
+  Effect.gen(function* () {
+    const producer = yield* Producer.Producer
+    const shutdown = yield* Shutdown.Shutdown
+    const bar = yield* ProgressBar.make(prepared.total)
+    const summary = yield* Effect.gen(function* () {
+      // Each signal is acknowledged as it comes, in place of the bar.
+      yield* Effect.forkScoped(
+        Effect.flatMap(shutdown.requested, (signal) =>
+          Effect.andThen(
+            bar.stop,
+            Console.error(
+              `sender: ${signal}: stopping; no more messages are sent, the requests in flight are being answered (${signal} again abandons them)`
+            )
+          )
+        )
+      )
+      yield* Effect.forkScoped(
+        Effect.flatMap(shutdown.forced, (signal) =>
+          Console.error(`sender: ${signal} again: abandoning the requests in flight`)
+        )
+      )
+      return yield* producer.sendAll(flags.queue, prepared.messages, {
         toMessage,
         concurrency: flags.concurrency * Producer.MAX_BATCH_ENTRIES,
-        onProgress: bar.update
+        onProgress: bar.update,
+        stopWhen: shutdown.requested,
+        abandonWhen: shutdown.forced
       })
-      .pipe(Effect.ensuring(bar.stop))
-    const failures = summary.failures.map((failure) => ({
-      message: failure.item.label,
-      code: failure.code,
-      reason: failure.message
-    }))
-    if (flags.output === "json") {
-      yield* Console.log(
-        JSON.stringify({
-          queue: flags.queue,
-          sent: summary.sent,
-          failed: summary.failed,
-          seconds: Number(summary.seconds.toFixed(3)),
-          messagesPerSecond: Math.round(summary.rate),
-          failures
-        })
-      )
-    } else {
-      for (const failure of failures)
-        yield* Console.error(`failed ${failure.message}: ${failure.code}: ${failure.reason}`)
-      if (summary.failed > failures.length)
-        yield* Console.error(`... and ${summary.failed - failures.length} more failures`)
-      yield* Console.error(
-        `${summary.sent} sent, ${summary.failed} failed to ${flags.queue} in ${summary.seconds.toFixed(2)}s ` +
-          `(${Math.round(summary.rate)} messages/s)`
-      )
+    }).pipe(Effect.scoped, Effect.ensuring(bar.stop))
+    const run: Summary.Run = {
+      queue: flags.queue,
+      source: prepared.source,
+      total: prepared.total,
+      stoppedBy: summary.stopped ? Option.some(yield* shutdown.requested) : Option.none()
     }
-    if (summary.failed > 0) return yield* AppErrors.failure(`${summary.failed} message(s) failed`)
-  }).pipe(Effect.scoped)
+    if (flags.output === "json") yield* Console.log(Summary.json(run, summary))
+    else for (const line of Summary.lines(run, summary)) yield* Console.error(line)
+    // Stopped by a signal, the exit code says so (runMain); the failures are listed above.
+    if (!summary.stopped && summary.failed > 0) {
+      return yield* AppErrors.failure(`${summary.failed} message(s) failed`)
+    }
+  })
+
+/**
+ * Many messages. A signal before the first is sent interrupts the checks; from then on it stops
+ * the send (see `send`) rather than interrupting it, so the send runs uninterruptibly.
+ */
+const sendMany = (
+  flags: SenderFlags,
+  toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
+) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      restore(prepare(flags, toMessage)).pipe(
+        Effect.onInterrupt(() => Console.error("sender: interrupted before sending: nothing was sent"))
+      ),
+      (prepared) => send(flags, toMessage, prepared)
+    )
+  ).pipe(Effect.scoped)
 
 const sender = Command.make("sender", flags, (flags) =>
   Effect.gen(function* () {
@@ -255,7 +302,7 @@ const sender = Command.make("sender", flags, (flags) =>
       body: item.body
     })
     if (Option.isNone(flags.file) && flags.count === 1)
-      return yield* sendOne(flags, toMessage({ label: "", body: flags.body }))
+      return yield* sendOne(flags, toMessage({ label: "", number: 1, body: flags.body }))
     yield* sendMany(flags, toMessage)
   }).pipe(
     Effect.provide(
@@ -273,4 +320,5 @@ const sender = Command.make("sender", flags, (flags) =>
   Command.withDescription("Send messages to an SQS queue (Hello World to BackgroundCheckApp by default).")
 )
 
-runMain(sender)
+// Stopped half-way by a signal, the sender exits 130 (SIGINT) or 143 (SIGTERM), as shells expect.
+runMain(sender, { signalExitCode: true })

@@ -16,12 +16,15 @@ export interface Source {
 /** A message body with where it came from (a copy number or a line number). */
 export interface Labelled {
   readonly label: string
+  /** Its line number, or its copy number. */
+  readonly number: number
   readonly body: string
 }
 
 /** The copy numbered `n` of `count` copies of the body; numbered when there is more than one. */
 export const copy = (body: string, n: number, count: number): Labelled => ({
   label: `message ${n}`,
+  number: n,
   body: count === 1 ? body : `${body} (${n}/${count})`
 })
 
@@ -138,7 +141,10 @@ export const decodeLines = <E, R>(
     let split = 0
     return decodeUtf8(bytes, () => new InvalidUtf8({ line: split + 1 })).pipe(
       Stream.splitLines,
-      Stream.map((body) => ({ label: `line ${++split}`, body })),
+      Stream.map((body): Labelled => {
+        const number = ++split
+        return { label: `line ${number}`, number, body }
+      }),
       Stream.filter((line) => line.body.trim() !== "")
     )
   })

@@ -29,15 +29,15 @@ describe("messages from flags", () => {
 
   it("takes one message per non-empty line, across chunk boundaries, and keeps line numbers for errors", () => {
     expect(collect(Messages.decodeLines(bytes('a\r\n{"x":', " 1}\n\nb\n")))).toEqual([
-      { label: "line 1", body: "a" },
-      { label: "line 2", body: '{"x": 1}' },
-      { label: "line 4", body: "b" }
+      { label: "line 1", number: 1, body: "a" },
+      { label: "line 2", number: 2, body: '{"x": 1}' },
+      { label: "line 4", number: 4, body: "b" }
     ])
     // A character cut across chunks is whole again.
     expect(collect(Messages.decodeLines(bytes([0x63, 0x61, 0x66, 0xc3], [0xa9, 0x0a], "\u{1F600}")))).toEqual(
       [
-        { label: "line 1", body: "café" },
-        { label: "line 2", body: "\u{1F600}" }
+        { label: "line 1", number: 1, body: "café" },
+        { label: "line 2", number: 2, body: "\u{1F600}" }
       ]
     )
   })

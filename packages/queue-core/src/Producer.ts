@@ -12,7 +12,9 @@
  *   against the queue's `MaximumMessageSize`, characters, attributes, FIFO group and
  *   deduplication ids, delay): an invalid message fails with `InvalidMessage` and is not sent.
  * - `sendBatch` checks all its messages before sending any; `sendAll` streams any number of
- *   messages with bounded concurrency and constant memory, reporting progress.
+ *   messages with bounded concurrency and constant memory, reporting progress. It can be stopped
+ *   part-way (`stopWhen`: no further message is taken, the requests in flight are answered) and
+ *   says how far it got (`answeredPrefix`), so that the rest can be sent later.
  * - Inside a span, each message carries the span's trace context (a `traceparent` attribute) so
  *   that the consumer's span continues the trace (see `TraceContext`).
  * - With a payload bucket (`payloads`), a message larger than the threshold has its body stored
@@ -77,7 +79,9 @@ export class Producer extends Context.Service<
     ) => Effect.Effect<ReadonlyArray<SendOutcome>, SqsError | InvalidMessage | InvalidQueueRef>
     /**
      * Sends a stream of any length with bounded concurrency and constant memory. Invalid and
-     * refused messages are counted and reported, not fatal.
+     * refused messages are counted and reported, not fatal. `stopWhen` stops it gracefully
+     * (nothing more is taken, batches in flight are answered), `abandonWhen` at once; the summary
+     * then says how far it got.
      */
     readonly sendAll: <A, E, R>(
       queue: string,

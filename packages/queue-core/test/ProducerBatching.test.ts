@@ -3,7 +3,7 @@
  * injected by the server.
  */
 import { assert, layer } from "@effect/vitest"
-import { Effect, Exit, Layer, Ref, Schedule, Schema, Stream } from "effect"
+import { Effect, Exit, Layer, Option, Ref, Schedule, Schema, Stream } from "effect"
 import { Producer, Queues, SqsClient } from "../src/index.ts"
 import { LocalSqs, LocalSqsServices, uniqueName } from "./fixtures.ts"
 
@@ -142,6 +142,9 @@ layer(LocalSqsServices, { excludeTestServices: true })("Producer batching (local
       assert.deepStrictEqual(summary.failures, [
         { item: 500, code: "InvalidMessage", message: "the body is empty" }
       ])
+      // Sent to its end: the whole stream is the answered prefix.
+      assert.deepInclude(summary, { stopped: false, answeredPrefix: 1000, sentAfterPrefix: 0, abandoned: 0 })
+      assert.deepStrictEqual(summary.lastOfPrefix, Option.some(1000))
       // Progress comes once per batch of up to 10, rising to the total.
       const reports = yield* Ref.get(seen)
       assert.strictEqual(reports.at(-1), 1000)

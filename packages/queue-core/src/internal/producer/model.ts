@@ -2,7 +2,7 @@
  * What a producer's callers give and get back: sent messages, outcomes per message, failures,
  * and the options and progress of bulk sends. `Producer` re-exports it.
  */
-import type { Effect } from "effect"
+import type { Effect, Option } from "effect"
 import { Schema } from "effect"
 import type { InvalidMessage, OutgoingMessage } from "../../OutgoingMessage.ts"
 import type { PayloadStoreError } from "../../PayloadStore.ts"
@@ -116,6 +116,27 @@ export interface BulkFailure<A> {
 export interface BulkSummary<A> extends Progress {
   /** The first `maxFailuresKept` failures, in input order. */
   readonly failures: ReadonlyArray<BulkFailure<A>>
+  /** True when `stopWhen` (or `abandonWhen`) ended the send before the stream's end. */
+  readonly stopped: boolean
+  /**
+   * How many items from the start of the stream were all answered by SQS (sent, or failed and
+   * counted in `failed`): a stopped send resumes with the item at this position. Batches are
+   * answered out of order, so items after it may have been answered too (`sentAfterPrefix`).
+   * `sent + failed` when the stream was sent to its end, or stopped without being abandoned.
+   */
+  readonly answeredPrefix: number
+  /** The last item of that prefix (none when it is empty), e.g. the line to resume after. */
+  readonly lastOfPrefix: Option.Option<A>
+  /**
+   * Items after the prefix that were sent as well (answered before an earlier batch when the
+   * send was abandoned): resuming at `answeredPrefix` sends them a second time. 0 unless abandoned.
+   */
+  readonly sentAfterPrefix: number
+  /**
+   * Messages whose batch was still waiting for SQS when `abandonWhen` completed: its requests
+   * were aborted, so SQS may or may not have stored them. They are neither sent nor failed.
+   */
+  readonly abandoned: number
 }
 
 /**
@@ -130,4 +151,17 @@ export interface BulkOptions<A> {
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
   /** How many failures to keep for the summary (default 100); all are counted. */
   readonly maxFailuresKept?: number | undefined
+  /**
+   * Stops the send gracefully when this effect completes (e.g. on SIGINT): no further item is
+   * taken from the stream, the batches in flight are answered by SQS (their requests are not
+   * aborted: an aborted send may or may not have been stored), and the summary is `stopped`, with
+   * `answeredPrefix` saying where to resume.
+   */
+  readonly stopWhen?: Effect.Effect<unknown> | undefined
+  /**
+   * Abandons the send at once when this effect completes (e.g. on a second SIGINT during a stop):
+   * the batches in flight are interrupted and their requests aborted; their messages are counted in
+   * `abandoned`, since SQS may or may not have stored them.
+   */
+  readonly abandonWhen?: Effect.Effect<unknown> | undefined
 }
