@@ -245,15 +245,14 @@ const purge = Command.make(
  * declares, and why a consumer reading `policy`'s buckets would refuse it. Peek never fetches it.
  */
 const storedIn = (message: Consumer.ReceivedMessage, policy: LargePayloads.ReadPolicy) => {
-  if (!LargePayloads.isMarked(message.messageAttributes)) return undefined
-  const pointer = LargePayloads.decodePointer(message.body)
-  if (pointer === undefined) return undefined
-  const size = LargePayloads.declaredSize(message.messageAttributes)
-  return {
-    where: LargePayloads.formatPointer(pointer),
-    size,
-    refused: LargePayloads.refusal(pointer, size, policy)
-  }
+  const stored = LargePayloads.storedAt(message)
+  return stored === undefined
+    ? undefined
+    : {
+        where: LargePayloads.formatPointer(stored.pointer),
+        size: stored.size,
+        refused: LargePayloads.refusal(stored.pointer, stored.size, policy)
+      }
 }
 
 /** The body as the table shows it: on one line, or where it is in S3, its size, and a refusal. */

@@ -212,6 +212,21 @@ export const declaredSize = (
 }
 
 /**
+ * Where a message's body is stored, and the size it declares: for a message marked as a pointer
+ * whose body is one; undefined for any other (a plain message, or a marked one that is malformed).
+ *
+ * @category codec
+ */
+export const storedAt = (message: {
+  readonly body: string
+  readonly messageAttributes: Parameters<typeof declaredSize>[0]
+}): { readonly pointer: S3Pointer; readonly size: number | undefined } | undefined => {
+  if (!isMarked(message.messageAttributes)) return undefined
+  const pointer = decodePointer(message.body)
+  return pointer === undefined ? undefined : { pointer, size: declaredSize(message.messageAttributes) }
+}
+
+/**
  * Why a pointer must not be followed under `policy`, in one line naming what is wrong; undefined
  * when it may. Checked before any request, so that a refused pointer costs nothing and touches
  * nothing.

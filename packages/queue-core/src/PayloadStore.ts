@@ -212,26 +212,28 @@ const fromSdk = (
   }
 
   /** The object's bytes as text, refused once more than `limit` bytes have come. */
-  const readBody = (pointer: S3Pointer, limit: number) => (output: { readonly Body?: unknown }) =>
-    (output.Body === undefined
-      ? Effect.succeed(Buffer.alloc(0))
-      : readAtMost(output.Body as Readable, limit)
-    ).pipe(
-      Effect.mapError((error) =>
-        error instanceof BodyTooLarge
-          ? new PayloadRefused({
-              message: `the object at ${formatPointer(pointer)} is longer than the ${limit} bytes its message declares`
-            })
-          : error
-      ),
-      Effect.flatMap((bytes) =>
-        Effect.try({
-          try: () => utf8.decode(bytes),
-          catch: () =>
-            new PayloadRefused({ message: `the object at ${formatPointer(pointer)} is not UTF-8 text` })
-        })
+  const readBody =
+    (pointer: S3Pointer, limit: number) =>
+    (output: { readonly Body?: unknown; readonly ContentLength?: number | undefined }) =>
+      (output.Body === undefined
+        ? Effect.succeed(Buffer.alloc(0))
+        : readAtMost(output.Body as Readable, limit, output.ContentLength)
+      ).pipe(
+        Effect.mapError((error) =>
+          error instanceof BodyTooLarge
+            ? new PayloadRefused({
+                message: `the object at ${formatPointer(pointer)} is longer than the ${limit} bytes its message declares`
+              })
+            : error
+        ),
+        Effect.flatMap((bytes) =>
+          Effect.try({
+            try: () => utf8.decode(bytes),
+            catch: () =>
+              new PayloadRefused({ message: `the object at ${formatPointer(pointer)} is not UTF-8 text` })
+          })
+        )
       )
-    )
 
   /** The policy's verdict, before any request. */
   const admit = (pointer: S3Pointer, size: number | undefined) => {

@@ -9,6 +9,7 @@
  */
 import { Effect } from "effect"
 import { type ReceivedMessage, toReceived } from "./internal/consumer/model.ts"
+import { releaseAll } from "./internal/release.ts"
 import type * as QueueRef from "./QueueRef.ts"
 import { Queues } from "./Queues.ts"
 import { SqsClient } from "./SqsClient.ts"
@@ -31,20 +32,10 @@ export const peek = (
     const sqs = yield* SqsClient
     const queue = yield* (yield* Queues).resolve(queueRef)
     const release = (messages: ReadonlyArray<ReceivedMessage>) =>
-      Effect.forEach(
-        Array.from({ length: Math.ceil(messages.length / 10) }, (_, i) =>
-          messages.slice(i * 10, i * 10 + 10)
-        ),
-        (batch) =>
-          sqs.changeMessageVisibilityBatch({
-            QueueUrl: queue.url,
-            Entries: batch.map((message, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.receiptHandle,
-              VisibilityTimeout: 0
-            }))
-          }),
-        { discard: true }
+      releaseAll(
+        sqs,
+        queue.url,
+        messages.map((message) => message.receiptHandle)
       )
     return yield* Effect.uninterruptible(
       Effect.gen(function* () {

@@ -19,6 +19,7 @@
  */
 import { Data, Effect, Option } from "effect"
 import { type ReceivedMessage, resendEntry, toReceived } from "./internal/consumer/model.ts"
+import { releaseAll } from "./internal/release.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import type * as QueueRef from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
@@ -185,45 +186,21 @@ export const redrive = (
     if (refused !== undefined) return yield* refused
     const { visible: atStart } = yield* queues.describe(from.url)
     let progress: Progress = { from, to, atStart, moved: 0, failed: 0, failures: [] }
-    /** The messages refused so far: one refused again (it is visible at once) is counted once. */
-    const refusedIds = new Set<string>()
     /**
-     * Receipts of the messages refused, kept hidden until the redrive ends (then made visible at
-     * once), so that the receives that follow get the others.
+     * The receipts of the messages not moved, by message id: each is counted once, and kept hidden
+     * until the redrive ends (then made visible at once), so that the receives that follow get the
+     * others. One that comes back after its hiding lapsed only renews its receipt.
      */
     const held = new Map<string, string>()
+    const policy = options.payloads
     /** Why a consumer would refuse the message's body in S3, under `options.payloads`. */
     const unfollowable = (message: ReceivedMessage): string | undefined => {
-      if (options.payloads === undefined || !LargePayloads.isMarked(message.messageAttributes))
-        return undefined
-      const pointer = LargePayloads.decodePointer(message.body)
-      return pointer === undefined
+      const stored = policy === undefined ? undefined : LargePayloads.storedAt(message)
+      return stored === undefined || policy === undefined
         ? undefined
-        : LargePayloads.refusal(
-            pointer,
-            LargePayloads.declaredSize(message.messageAttributes),
-            options.payloads
-          )
+        : LargePayloads.refusal(stored.pointer, stored.size, policy)
     }
-    const releaseHeld = Effect.suspend(() => {
-      const receipts = [...held.values()]
-      held.clear()
-      return Effect.forEach(
-        Array.from({ length: Math.ceil(receipts.length / 10) }, (_, i) =>
-          receipts.slice(i * 10, i * 10 + 10)
-        ),
-        (batch) =>
-          sqs.changeMessageVisibilityBatch({
-            QueueUrl: from.url,
-            Entries: batch.map((ReceiptHandle, index) => ({
-              Id: String(index),
-              ReceiptHandle,
-              VisibilityTimeout: 0
-            }))
-          }),
-        { discard: true }
-      )
-    })
+    const releaseHeld = Effect.suspend(() => releaseAll(sqs, from.url, [...held.values()]))
 
     /**
      * One batch: received, sent, deleted (or released); false once the count at the start is
@@ -243,11 +220,13 @@ export const redrive = (
         })
         const messages = (received.Messages ?? []).map((message) => toReceived(message, from))
         if (messages.length === 0) return false
-        const kept = messages.flatMap((message) => {
+        const kept: Array<{ readonly message: ReceivedMessage; readonly reason: string }> = []
+        const sendable: Array<ReceivedMessage> = []
+        for (const message of messages) {
           const reason = unfollowable(message)
-          return reason === undefined ? [] : [{ message, reason: `not moved: ${reason}` }]
-        })
-        const sendable = messages.filter((message) => !kept.some((k) => k.message === message))
+          if (reason === undefined) sendable.push(message)
+          else kept.push({ message, reason: `not moved: ${reason}` })
+        }
         const sent =
           sendable.length === 0
             ? { Successful: [], Failed: [] }
@@ -275,13 +254,12 @@ export const redrive = (
             }))
           })
         }
+        const newlyRefused = notSent.filter(({ message }) => !held.has(message.messageId))
         for (const { message } of notSent) held.set(message.messageId, message.receiptHandle)
-        const newlyRefused = notSent.filter(({ message }) => !refusedIds.has(message.messageId))
-        for (const { message } of newlyRefused) refusedIds.add(message.messageId)
         progress = {
           ...progress,
           moved: progress.moved + moved.length,
-          failed: refusedIds.size,
+          failed: held.size,
           failures: [
             ...progress.failures,
             ...newlyRefused.map(({ message, reason }) => ({ messageId: message.messageId, reason }))

@@ -178,22 +178,15 @@ export const isAwsHost = (hostname: string): boolean => {
 
 const CREDENTIALS: ReadonlyArray<Credentials> = ["aws", "placeholder"]
 
-const checkCredentials = (value: string, source: string): Effect.Effect<Credentials, InvalidSqsConfig> => {
-  const credentials = CREDENTIALS.find((known) => known === value.toLowerCase())
-  return credentials !== undefined
-    ? Effect.succeed(credentials)
-    : Effect.fail(new InvalidSqsConfig({ message: `${source} must be aws or placeholder, got "${value}"` }))
-}
-
 /** What an explicit endpoint's requests are signed with, unless `chosen` says. */
 const credentialsFor = (url: URL, chosen: Credentials | undefined): Credentials =>
-  chosen ?? (isAwsHost(url.hostname) && !isLoopback(url) ? "aws" : "placeholder")
+  chosen ?? (isAwsHost(url.hostname) ? "aws" : "placeholder")
 
 /** The environment's own credentials, remembered so that no printed text carries them. */
 const rememberEnvironmentSecrets = Effect.gen(function* () {
   for (const name of ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"]) {
-    const value = yield* Config.option(Config.String(name)).pipe(Effect.orElseSucceed(() => Option.none()))
-    if (Option.isSome(value)) addSecret(value.value.trim())
+    const value = yield* optionalEnv(name)
+    if (Option.isSome(value)) addSecret(value.value.value)
   }
 })
 
@@ -210,12 +203,21 @@ const parseEndpoint = (value: string, source: string): Effect.Effect<URL, Invali
       )
 }
 
-const checkTransport = (value: string, source: string): Effect.Effect<Transport, InvalidSqsConfig> => {
-  const transport = transports.find((known) => known === value.toLowerCase())
-  return transport !== undefined
-    ? Effect.succeed(transport)
-    : Effect.fail(new InvalidSqsConfig({ message: `${source} must be lean or sdk, got "${value}"` }))
-}
+/** One of `choices`, in any case; the error names the source and the choices. */
+const checkChoice =
+  <A extends string>(choices: ReadonlyArray<A>) =>
+  (value: string, source: string): Effect.Effect<A, InvalidSqsConfig> => {
+    const chosen = choices.find((known) => known === value.toLowerCase())
+    return chosen !== undefined
+      ? Effect.succeed(chosen)
+      : Effect.fail(
+          new InvalidSqsConfig({ message: `${source} must be ${choices.join(" or ")}, got "${value}"` })
+        )
+  }
+
+const checkTransport = checkChoice(transports)
+
+const checkCredentials = checkChoice(CREDENTIALS)
 
 const checkRegion = (value: string, source: string): Effect.Effect<string, InvalidSqsConfig> =>
   REGION_PATTERN.test(value)

@@ -22,10 +22,23 @@ export class BodyTooLarge extends Error {
 }
 
 /**
- * The stream's bytes, failing with `BodyTooLarge` once more than `limit` bytes came; its own
- * errors as they are. Interrupting it destroys the stream.
+ * The stream's bytes, failing with `BodyTooLarge` once more than `limit` bytes came, or at once,
+ * unread, when its declared length (a content-length) is already more; its own errors as they
+ * are. Interrupting it destroys the stream.
  */
-export const readAtMost = (stream: Readable, limit: number): Effect.Effect<Buffer, unknown> =>
+export const readAtMost = (
+  stream: Readable,
+  limit: number,
+  declared?: number
+): Effect.Effect<Buffer, unknown> =>
+  declared !== undefined && declared > limit
+    ? Effect.andThen(
+        Effect.sync(() => discard(stream)),
+        Effect.fail(new BodyTooLarge(limit))
+      )
+    : readUpTo(stream, limit)
+
+const readUpTo = (stream: Readable, limit: number): Effect.Effect<Buffer, unknown> =>
   Effect.callback<Buffer, unknown>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0

@@ -12,7 +12,7 @@
 import type { IncomingHttpHeaders } from "node:http"
 import { Effect, type Scope } from "effect"
 import { Agent } from "undici"
-import { BodyTooLarge, discard, readAtMost } from "../boundedBody.ts"
+import { BodyTooLarge, readAtMost } from "../boundedBody.ts"
 import type { Target } from "./endpoint.ts"
 
 export interface Response {
@@ -84,16 +84,8 @@ export const make = (options: Options = {}): Effect.Effect<Http, never, Scope.Sc
             }),
           catch: asNetworkError
         }).pipe(
-          Effect.flatMap((response) => {
-            const declared = Number(response.headers["content-length"])
-            const read =
-              declared > maxBytes
-                ? Effect.andThen(
-                    Effect.sync(() => discard(response.body)),
-                    Effect.fail(new BodyTooLarge(maxBytes))
-                  )
-                : readAtMost(response.body, maxBytes)
-            return read.pipe(
+          Effect.flatMap((response) =>
+            readAtMost(response.body, maxBytes, Number(response.headers["content-length"])).pipe(
               // The status goes with an answer too long to read, as the SDK's errors carry it.
               Effect.mapError((error) =>
                 error instanceof BodyTooLarge
@@ -108,7 +100,7 @@ export const make = (options: Options = {}): Effect.Effect<Http, never, Scope.Sc
                 })
               )
             )
-          })
+          )
         )
     })
   )
