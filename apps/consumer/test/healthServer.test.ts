@@ -4,7 +4,7 @@
  * use refused with one line, and a warning when the port is open to other machines.
  */
 import { createServer } from "node:net"
-import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { runApp, spawnApp, until } from "@bgcheck/app-kit/testing"
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { afterEach, describe, expect, it } from "vitest"
 
@@ -23,15 +23,6 @@ const get = async (port: number, path: string) => {
 }
 
 /** Polls `check` every 100 ms until it holds; fails after `timeoutMs`. */
-const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check().catch(() => false)) return
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 /** The value of a metric line such as `sqs_consumer_messages_processed_total{queue="q"} 25`. */
 const metricValue = (text: string, name: string, queue: string) => {
   const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(`queue="${queue}"`))
@@ -83,7 +74,7 @@ describe("consumer --metrics-port", () => {
       consumer.child.kill("SIGTERM")
       await consumer.exited
     }
-  }, 60_000)
+  }, 50_000)
 
   it("refuses a port already in use with one line and exit 1", async () => {
     server = await start({ queues: [{ name: "health" }] })
@@ -114,7 +105,7 @@ describe("consumer --metrics-port", () => {
     const warned = (line: string) => line.includes("other machines")
     try {
       // No request needed: the warning comes once the port listens.
-      await until("the warning", async () => consumer.stderr.some(warned), 45_000)
+      await until("the warning", async () => consumer.stderr.some(warned), 30_000)
     } finally {
       consumer.child.kill("SIGTERM")
     }
@@ -126,7 +117,7 @@ describe("consumer --metrics-port", () => {
         `WARN .*0\\.0\\.0\\.0:${port}.*/metrics, /healthz and /readyz are reachable from other machines`
       )
     )
-  }, 60_000)
+  }, 50_000)
 
   it("does not warn when it listens on loopback", async () => {
     server = await start({ queues: [{ name: "health" }] })
@@ -147,11 +138,11 @@ describe("consumer --metrics-port", () => {
     )
     try {
       // Ready means the metrics layer is built, warning (if any) included.
-      await until("/readyz answers 200", async () => (await get(port, "/readyz")).status === 200, 45_000)
+      await until("/readyz answers 200", async () => (await get(port, "/readyz")).status === 200, 30_000)
     } finally {
       consumer.child.kill("SIGTERM")
     }
     expect(await consumer.exited).toBe(0)
     expect(consumer.stderr.filter((line) => line.includes("WARN"))).toEqual([])
-  }, 60_000)
+  }, 50_000)
 })

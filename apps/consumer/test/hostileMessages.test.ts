@@ -3,7 +3,7 @@
  * loopback: a pointer into a bucket it was not configured for is never followed (the lab's
  * confused deputy: it printed another bucket's secret, then deleted it).
  */
-import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { runApp, spawnApp, until } from "@bgcheck/app-kit/testing"
 import {
   BACKGROUND_CHECK_BUCKETS,
   BACKGROUND_CHECK_QUEUES,
@@ -56,20 +56,13 @@ const plantAndPoint = (bucket: string) =>
     })
   )
 
-const waitFor = async (condition: () => boolean, what: string) => {
-  for (let waited = 0; !condition(); waited += 50) {
-    if (waited > 20_000) throw new Error(`timed out waiting: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
-
-describe("the consumer with pointers from anyone who can send", { timeout: 60_000 }, () => {
+describe("the consumer with pointers from anyone who can send", { timeout: 50_000 }, () => {
   it("dead-letters a pointer into a bucket it does not read, printing none of it and deleting nothing", async () => {
     server.reset()
     await plantAndPoint("victim")
     server.resetRequestCounts()
     const consumer = spawnApp("consumer", ["--wait", "1s"], { SQS_ENDPOINT: server.endpoint })
-    await waitFor(() => server.inspect("BackgroundCheckApp-dlq")?.ready === 1, "the pointer in the DLQ")
+    await until("the pointer in the DLQ", () => server.inspect("BackgroundCheckApp-dlq")?.ready === 1)
     consumer.child.kill("SIGTERM")
     expect(await consumer.exited).toBe(0)
     const printed = consumer.output.join("\n")
@@ -97,7 +90,7 @@ describe("the consumer with pointers from anyone who can send", { timeout: 60_00
         ...env
       })
       await consumer.waitForLine((line) => line.endsWith(SECRET), 30_000)
-      await waitFor(() => server.objectKeys("victim")?.length === 0, "the object deleted after its message")
+      await until("the object deleted after its message", () => server.objectKeys("victim")?.length === 0)
       consumer.child.kill("SIGTERM")
       expect(await consumer.exited).toBe(0)
     }

@@ -3,7 +3,7 @@
  * line breaks, carriage returns and bidi overrides come out escaped, one line per message, while
  * ordinary text (accents, other scripts, emoji, quotes) prints as it is.
  */
-import { spawnApp } from "@bgcheck/app-kit/testing"
+import { spawnApp, until } from "@bgcheck/app-kit/testing"
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
@@ -12,14 +12,6 @@ beforeAll(async () => {
   server = await start({ queues: [{ name: "printed" }] })
 })
 afterAll(() => server.stop())
-
-const until = async (what: string, check: () => boolean, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe("the consumer's pretty output", () => {
   it("prints a body with line breaks and bidi overrides as one line, and ordinary text unchanged", async () => {
@@ -45,5 +37,5 @@ describe("the consumer's pretty output", () => {
     ).toHaveLength(1)
     expect(lines.filter((line) => line.endsWith(`] ${ordinary}`))).toHaveLength(1)
     for (const line of lines) expect(line).not.toMatch(/[\r\u2028\u202e]/)
-  }, 60_000)
+  }, 45_000)
 })

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from "node:http"
 import { createServer as createTcpServer, type Socket } from "node:net"
-import { runApp, spawnApp } from "@bgcheck/app-kit/testing"
+import { runApp, spawnApp, until } from "@bgcheck/app-kit/testing"
 import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
@@ -64,14 +64,6 @@ const counterValue = (received: ReadonlyArray<Exported>, name: string, queue: st
   return value
 }
 
-const until = async (what: string, check: () => boolean, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 let sqs: LocalSqsServer
 beforeAll(async () => {
   sqs = await start({ queues: BACKGROUND_CHECK_QUEUES })
@@ -115,7 +107,7 @@ describe("OpenTelemetry export", () => {
       expect(await consumer.exited).toBe(0)
       await otlp.close()
     }
-  }, 90_000)
+  }, 50_000)
 })
 
 /** A loopback port nothing listens on. */
@@ -164,7 +156,7 @@ describe("an OTLP collector", () => {
     )
     // It stops trying at exit once it fails, rather than retrying for the 3 s it is given.
     expect(exitDelay).toBeLessThan(2_000)
-  }, 60_000)
+  }, 50_000)
 
   it("that never answers is reported in one line, and holds up the exit by 3 s at most", async () => {
     const collector = await silentCollector()
@@ -190,5 +182,5 @@ describe("an OTLP collector", () => {
       consumer.child.kill("SIGKILL")
       await collector.close()
     }
-  }, 60_000)
+  }, 50_000)
 })

@@ -69,7 +69,7 @@ const sorted = (bodies: ReadonlyArray<string>) =>
 const tailFrom = (path: string, from: number) =>
   spawnSync("tail", ["-n", `+${from}`, path], { encoding: "utf8" }).stdout
 
-describe("the sender stopped by a signal, as a process", { timeout: 60_000 }, () => {
+describe("the sender stopped by a signal, as a process", { timeout: 50_000 }, () => {
   let server: LocalSqsServer
   let env: Record<string, string>
   beforeAll(async () => {

@@ -120,3 +120,25 @@ export const runApp = (
   const running = spawnApp(app, args, env, options)
   return running.exited.then((code) => ({ code, stdout: running.stdout, stderr: running.stderr }))
 }
+
+/**
+ * Resolves once `check` holds (polled every 100 ms; a check that throws counts as not yet), or
+ * rejects after `timeoutMs` naming `what`.
+ */
+export const until = async (
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (
+      await Promise.resolve()
+        .then(check)
+        .catch(() => false)
+    )
+      return
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

@@ -4,16 +4,23 @@
  * buckets it is configured for, reads no more than the message declares, and dead-letters the
  * rest with a one-line reason, touching nothing.
  */
-import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns"
 import { assert, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { vi } from "vitest"
 import { LargePayloads, PayloadStore, SqsClient } from "../src/index.ts"
 import { JAVA_KEY } from "./fixtures/extendedClients.ts"
-import { BUCKET, bodyOf, consume, MiB, payloadServicesAt, receiveRaw } from "./fixtures/payloads.ts"
+import {
+  BUCKET,
+  bodyOf,
+  consume,
+  MiB,
+  payloadServicesAt,
+  receiveRaw,
+  topicToQueue
+} from "./fixtures/payloads.ts"
 import { capturedLogs, LATENCIES, LocalSqs, uniqueName } from "./fixtures.ts"
 
-vi.setConfig({ testTimeout: 60_000 })
+vi.setConfig({ testTimeout: 45_000 })
 
 const VICTIM = "victim"
 const SECRET = "the secret in another bucket"
@@ -110,37 +117,13 @@ for (const latencyMs of LATENCIES) {
             Effect.gen(function* () {
               const server = yield* LocalSqs
               yield* plantSecret
-              const queue = server.createQueue({
-                name: uniqueName("sns-hostile"),
-                deadLetter: { maxReceiveCount: 5 }
-              })
-              const sns = yield* Effect.acquireRelease(
-                Effect.sync(
-                  () =>
-                    new SNSClient({
-                      endpoint: server.endpoint,
-                      region: server.region,
-                      credentials: { accessKeyId: "local", secretAccessKey: "local" }
-                    })
-                ),
-                (client) => Effect.sync(() => client.destroy())
-              )
-              const { TopicArn } = yield* Effect.promise(() =>
-                sns.send(new CreateTopicCommand({ Name: uniqueName("topic") }))
-              )
-              yield* Effect.promise(() =>
-                sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: queue.arn }))
-              )
-              const publish = (
-                message: string,
-                attributes: Record<string, { DataType: string; StringValue: string }>
-              ) =>
-                Effect.promise(() =>
-                  sns.send(new PublishCommand({ TopicArn, Message: message, MessageAttributes: attributes }))
-                )
+              const { queue, publish } = yield* topicToQueue
               const foreign = pointerTo(VICTIM, "secret.txt")
-              yield* publish(foreign.MessageBody, foreign.MessageAttributes)
-              yield* publish("plain", { kind: { DataType: "String", StringValue: "plain" } })
+              yield* publish({ Message: foreign.MessageBody, MessageAttributes: foreign.MessageAttributes })
+              yield* publish({
+                Message: "plain",
+                MessageAttributes: { kind: { DataType: "String", StringValue: "plain" } }
+              })
               server.resetRequestCounts()
 
               const handled = yield* consume(queue.name, 1, { sns: "unwrap" })

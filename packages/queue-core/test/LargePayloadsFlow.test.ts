@@ -2,7 +2,6 @@
  * Large payloads and SNS envelopes end to end, against the local SQS's SQS, S3 and SNS over HTTP,
  * at 0 ms and at a real region's 20 ms.
  */
-import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns"
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Layer, Ref, Schedule, Stream } from "effect"
 import { vi } from "vitest"
@@ -24,7 +23,15 @@ import {
   pythonMessage,
   snsNotification
 } from "./fixtures/extendedClients.ts"
-import { BUCKET, bodyOf, consume, MiB, payloadServicesAt, receiveRaw } from "./fixtures/payloads.ts"
+import {
+  BUCKET,
+  bodyOf,
+  consume,
+  MiB,
+  payloadServicesAt,
+  receiveRaw,
+  topicToQueue
+} from "./fixtures/payloads.ts"
 import { capturedLogs, eventually, LATENCIES, LocalSqs, recorder, uniqueName } from "./fixtures.ts"
 
 // Megabyte bodies through S3 on a CI machine running the whole suite take far longer than alone
@@ -321,32 +328,6 @@ for (const latencyMs of LATENCIES) {
   layer(payloadServicesAt(latencyMs), { excludeTestServices: true })(
     `SNS envelopes (local SNS fanning out to SQS over HTTP, ${latencyMs} ms)`,
     (it) => {
-      /** A topic whose notifications reach a new queue without raw delivery. */
-      const topicToQueue = Effect.gen(function* () {
-        const server = yield* LocalSqs
-        const queue = server.createQueue({ name: uniqueName("sns"), deadLetter: { maxReceiveCount: 5 } })
-        const sns = yield* Effect.acquireRelease(
-          Effect.sync(
-            () =>
-              new SNSClient({
-                endpoint: server.endpoint,
-                region: server.region,
-                credentials: { accessKeyId: "local", secretAccessKey: "local" }
-              })
-          ),
-          (client) => Effect.sync(() => client.destroy())
-        )
-        const { TopicArn } = yield* Effect.promise(() =>
-          sns.send(new CreateTopicCommand({ Name: uniqueName("topic") }))
-        )
-        yield* Effect.promise(() =>
-          sns.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: queue.arn }))
-        )
-        const publish = (input: Omit<ConstructorParameters<typeof PublishCommand>[0], "TopicArn">) =>
-          Effect.promise(() => sns.send(new PublishCommand({ ...input, TopicArn })))
-        return { queue, topicArn: TopicArn!, publish }
-      })
-
       it.effect(
         "unwraps the published message and its attributes; a body that is not an envelope is poison",
         () =>
