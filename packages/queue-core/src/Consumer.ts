@@ -43,7 +43,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Schema } from "effect"
+import { Clock, Effect, References, Schema, Tracer } from "effect"
 import * as ConsumerMetrics from "./ConsumerMetrics.ts"
 import * as Dispatch from "./internal/consumer/dispatch.ts"
 import * as Handling from "./internal/consumer/handling.ts"
@@ -102,7 +102,20 @@ export const run = <E, R>(
       yield* ConsumerMetrics.register(metrics)
 
       const inFlight = yield* InFlight.make(config.maxInFlight, metrics)
-      const settlement = yield* Settlement.make({ sqs, queues, queue, settings: config, inFlight, metrics })
+      const unwrap = Unwrap.make({
+        unwrapSns: config.unwrapSns,
+        keepPayloads: config.keepPayloads,
+        store: yield* Effect.serviceOption(PayloadStore)
+      })
+      const settlement = yield* Settlement.make({
+        sqs,
+        queues,
+        queue,
+        settings: config,
+        inFlight,
+        metrics,
+        removeStored: unwrap.deleted
+      })
       yield* Leases.start({
         inFlight,
         visibility: config.visibility ?? queue.visibilityTimeout,
@@ -110,13 +123,10 @@ export const run = <E, R>(
         metrics
       })
       const shutdown = Shutdown.make(config)
-      const unwrap = Unwrap.make({
-        unwrapSns: config.unwrapSns,
-        keepPayloads: config.keepPayloads,
-        store: yield* Effect.serviceOption(PayloadStore)
-      })
       const handleOne = Handling.make(handler, {
         settings: config,
+        clock: yield* Clock.Clock,
+        tracing: (yield* References.TracerEnabled) && (yield* Tracer.Tracer) !== Tracer.nativeTracer,
         queue,
         inFlight,
         settlement,
@@ -140,7 +150,7 @@ export const run = <E, R>(
         stopping: shutdown.stopping
       })
       yield* Effect.logInfo(`consuming ${queue.url}`)
-      return yield* shutdown.runUntilInterrupted({ pollers, handlers })
+      return yield* shutdown.runUntilInterrupted({ pollers, handlers, deletes: settlement.drainDeletes })
     }).pipe(Effect.annotateLogs({ queue: queueRef }))
   )
 

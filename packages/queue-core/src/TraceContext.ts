@@ -54,12 +54,13 @@ export const inject = (message: OutgoingMessage): Effect.Effect<OutgoingMessage>
 
 /**
  * The current span's `traceparent`, if there is a current span with W3C ids: read once for a
- * whole batch of messages.
+ * whole batch of messages. An external parent counts too: a consumer with no tracer installed
+ * handles a message under its sender's trace context alone, and what it sends continues that trace.
  *
  * @category constructors
  */
 export const current: Effect.Effect<Option.Option<string>> = Effect.map(
-  Effect.option(Effect.currentSpan),
+  Effect.option(Effect.currentParentSpan),
   Option.flatMap(format)
 )
 

@@ -195,6 +195,43 @@ describe("Consumer, in virtual time", () => {
       })
   )
 
+  it.effect(
+    "deletes a receive's messages as soon as all its handlers have finished, the others' after deleteFlushDelay",
+    () =>
+      Effect.gen(function* () {
+        // Two receives: one of three fast messages, one of a fast and a slow (3 s) message.
+        let receives = 0
+        const sqs = yield* FakeSqs.make({
+          receive: (input) => {
+            receives++
+            if (receives === 1) return Effect.succeed({ Messages: ["a", "b", "c"].map((id) => message(id, 1)) })
+            if (receives === 2) return Effect.succeed({ Messages: [message("fast", 1), message("slow", 1)] })
+            return FakeSqs.emptyLongPoll(input)
+          }
+        })
+        const consumer = yield* Effect.forkChild(
+          Consumer.run("jobs", (received) => (received.messageId === "slow" ? Effect.sleep("3 seconds") : Effect.void), {
+            deleteFlushDelay: "1 second",
+            maxInFlight: 5,
+            maxMessages: 3
+          }).pipe(Effect.provide(services(sqs.client)))
+        )
+        yield* TestClock.adjust("10 seconds")
+        const deletes = (yield* sqs.callsOf("DeleteMessageBatch")).map((call) => ({
+          at: call.at,
+          receipts: call.input.Entries.map((entry: { ReceiptHandle: string }) => entry.ReceiptHandle)
+        }))
+        assert.deepStrictEqual(deletes, [
+          { at: 0, receipts: ["receipt-a", "receipt-b", "receipt-c"] },
+          { at: 1_000, receipts: ["receipt-fast"] },
+          { at: 3_000, receipts: ["receipt-slow"] }
+        ])
+        const stopping = yield* Effect.forkChild(Fiber.interrupt(consumer))
+        yield* TestClock.adjust("20 seconds")
+        yield* Fiber.join(stopping)
+      })
+  )
+
   it.effect("during an outage, shuts down without waiting for the client's own retries of a receive", () =>
     Effect.gen(function* () {
       // A client whose retries of a failed request would take hours: receives must not use them.

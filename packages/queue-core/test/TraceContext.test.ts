@@ -1,7 +1,10 @@
 import { assert, describe, it, layer } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option, Tracer } from "effect"
-import { Consumer, Producer, TraceContext } from "../src/index.ts"
+import { Consumer, Producer, Queues, SqsClient, TraceContext } from "../src/index.ts"
 import { LocalSqs, LocalSqsServices, uniqueName } from "./fixtures.ts"
+
+/** A tracer that keeps its spans in memory, standing for an exporter such as OpenTelemetry's. */
+const recordingTracer = Tracer.make({ span: (options) => new Tracer.NativeSpan(options) })
 
 describe("TraceContext", () => {
   it("reads back the W3C traceparent it writes", () => {
@@ -36,30 +39,65 @@ describe("TraceContext", () => {
 layer(LocalSqsServices, { excludeTestServices: true })(
   "trace context across the queue (local SQS over HTTP)",
   (it) => {
-    it.effect("the consumer handles a message in a span whose parent is the span that sent it", () =>
+    it.effect(
+      "with a tracer installed, the consumer handles a message in a span whose parent is the span that sent it",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* LocalSqs
+          const name = uniqueName("traced")
+          server.createQueue({ name })
+          const sender = yield* Effect.gen(function* () {
+            yield* (yield* Producer.Producer).send(name, "traced")
+            return yield* Effect.currentSpan
+          }).pipe(Effect.withSpan("publish job"))
+          const handled = yield* Deferred.make<Tracer.Span>()
+          const consumer = yield* Effect.forkChild(
+            Consumer.run(
+              name,
+              () => Effect.flatMap(Effect.currentSpan, (span) => Deferred.succeed(handled, span)),
+              {
+                waitTime: "1 second"
+              }
+            ).pipe(Effect.provideService(Tracer.Tracer, recordingTracer))
+          )
+          const span = yield* Deferred.await(handled)
+          yield* Fiber.interrupt(consumer)
+          assert.strictEqual(span.traceId, sender.traceId)
+          assert.strictEqual(Option.getOrUndefined(span.parent)?.spanId, sender.spanId)
+          assert.strictEqual(span.kind, "consumer")
+        })
+    )
+
+    it.effect("with no tracer, what a handler sends continues the trace of the message it handles", () =>
       Effect.gen(function* () {
         const server = yield* LocalSqs
-        const name = uniqueName("traced")
-        server.createQueue({ name })
+        const producer = yield* Producer.Producer
+        const first = uniqueName("traced-first")
+        const next = uniqueName("traced-next")
+        server.createQueue({ name: first })
+        server.createQueue({ name: next })
         const sender = yield* Effect.gen(function* () {
-          yield* (yield* Producer.Producer).send(name, "traced")
+          yield* producer.send(first, "step one")
           return yield* Effect.currentSpan
         }).pipe(Effect.withSpan("publish job"))
-        const handled = yield* Deferred.make<Tracer.Span>()
+        const forwarded = yield* Deferred.make<void>()
         const consumer = yield* Effect.forkChild(
           Consumer.run(
-            name,
-            () => Effect.flatMap(Effect.currentSpan, (span) => Deferred.succeed(handled, span)),
-            {
-              waitTime: "1 second"
-            }
+            first,
+            () => Effect.andThen(producer.send(next, "step two"), Deferred.succeed(forwarded, undefined)),
+            { waitTime: "1 second" }
           )
         )
-        const span = yield* Deferred.await(handled)
+        yield* Deferred.await(forwarded)
         yield* Fiber.interrupt(consumer)
-        assert.strictEqual(span.traceId, sender.traceId)
-        assert.strictEqual(Option.getOrUndefined(span.parent)?.spanId, sender.spanId)
-        assert.strictEqual(span.kind, "consumer")
+        const { url } = yield* (yield* Queues.Queues).resolve(next)
+        const { Messages = [] } = yield* (yield* SqsClient.SqsClient).receiveMessage({
+          QueueUrl: url,
+          MessageAttributeNames: ["All"],
+          WaitTimeSeconds: 1
+        })
+        const parent = TraceContext.parse(String(Messages[0]?.MessageAttributes?.traceparent?.StringValue))
+        assert.strictEqual(Option.getOrUndefined(parent)?.traceId, sender.traceId)
       })
     )
   }

@@ -1,6 +1,6 @@
 /**
- * Handling one message: the handler runs in a span that continues the sender's trace, within
- * `handlerTimeout`, and only the handler can be interrupted. Its exit decides the settlement:
+ * Handling one message: the handler runs in a span that continues the sender's trace (under that
+ * trace context alone when no tracer is installed), within `handlerTimeout`, and only the handler can be interrupted. Its exit decides the settlement:
  * success deletes; a failure's error chooses retry later, dead-letter or release; a defect
  * counts as a failure (retried later); an interruption by shutdown releases.
  *
@@ -9,7 +9,7 @@
  * once SQS has confirmed the message's delete, so that a crash in between leaves an object
  * behind, never a message without its body.
  */
-import { Cause, Clock, Duration, Effect, Metric, Option } from "effect"
+import { Cause, type Clock, Duration, Effect, Metric, Option } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
 import type { S3Pointer } from "../../LargePayloads.ts"
 import type { Queue } from "../../Queues.ts"
@@ -38,6 +38,13 @@ export const outcomeOf = (cause: Cause.Cause<unknown>): Outcome => {
 
 export interface Dependencies {
   readonly settings: Settings
+  /** The consumer's clock, read directly: two reads a message. */
+  readonly clock: Clock.Clock
+  /**
+   * Whether a tracer is installed. Without one a span would be built for no one: the handler then
+   * only runs under the sender's trace context, so that what it sends continues that trace.
+   */
+  readonly tracing: boolean
   readonly queue: Queue
   readonly inFlight: InFlight
   readonly settlement: Settlement
@@ -53,7 +60,7 @@ export type HandleOne<R> = (held: Held) => Effect.Effect<boolean, never, R>
 
 export const make = <E, R>(
   handler: Handler<E, R>,
-  { settings, queue, inFlight, settlement, metrics, unwrap }: Dependencies
+  { settings, clock, tracing, queue, inFlight, settlement, metrics, unwrap }: Dependencies
 ): HandleOne<R> => {
   const timeout = settings.handlerTimeout
   /** Runs the handler; succeeds with the S3 object the body came from, if it did. */
@@ -64,8 +71,10 @@ export const make = <E, R>(
         )
       : Effect.as(handler(message), undefined)
 
-  const runHandler = (message: ReceivedMessage) => {
-    const handled = Effect.interruptible(unwrapAndHandle(message)).pipe(
+  const inSpan = (message: ReceivedMessage, handled: Effect.Effect<S3Pointer | undefined, unknown, R>) => {
+    const parent = TraceContext.extract(message.messageAttributes)
+    if (!tracing) return Option.isNone(parent) ? handled : Effect.withParentSpan(handled, parent.value)
+    return handled.pipe(
       Effect.withSpan(
         `${queue.name} process`,
         {
@@ -75,7 +84,7 @@ export const make = <E, R>(
             "messaging.destination.name": queue.name,
             "messaging.message.id": message.messageId
           },
-          ...Option.match(TraceContext.extract(message.messageAttributes), {
+          ...Option.match(parent, {
             onNone: () => ({}),
             onSome: (parent) => ({ parent })
           })
@@ -84,6 +93,10 @@ export const make = <E, R>(
         { captureStackTrace: false }
       )
     )
+  }
+
+  const runHandler = (message: ReceivedMessage) => {
+    const handled = inSpan(message, Effect.interruptible(unwrapAndHandle(message)))
     return timeout === undefined
       ? handled
       : handled.pipe(
@@ -100,17 +113,20 @@ export const make = <E, R>(
   return (held) =>
     Effect.gen(function* () {
       inFlight.startHandling(held)
-      const started = yield* Clock.currentTimeMillis
+      const started = clock.currentTimeMillisUnsafe()
       const exit = yield* Effect.exit(runHandler(held.message))
       yield* Metric.update(
         metrics.handlerDuration,
-        Duration.millis((yield* Clock.currentTimeMillis) - started)
+        Duration.millis(clock.currentTimeMillisUnsafe() - started)
       )
+      // The last of its receive to finish: the deletes its receive queued go out now.
+      const lastOfReceive = --held.receive.unhandled === 0
       if (exit._tag === "Success") {
-        const deleted = yield* settlement.delete(held)
-        if (deleted && exit.value !== undefined) yield* unwrap.deleted(exit.value)
+        yield* settlement.delete(held, exit.value)
+        if (lastOfReceive) yield* settlement.flushDeletes
         return true
       }
+      if (lastOfReceive) yield* settlement.flushDeletes
       const outcome = outcomeOf(exit.cause)
       if (!Cause.hasInterruptsOnly(exit.cause)) {
         yield* Metric.update(metrics.failed, 1)
@@ -128,8 +144,9 @@ export const make = <E, R>(
       }
       return false
     }).pipe(
-      // Settled already in every path but a defect of the engine itself: never leak its room.
-      Effect.ensuring(inFlight.settled(held)),
+      // Settled (or handed to the deletes) in every path but a defect of the engine itself: never
+      // leak its room.
+      Effect.onError(() => inFlight.settled(held)),
       Effect.uninterruptible,
       Effect.annotateLogs({ messageId: held.message.messageId })
     )

@@ -23,8 +23,14 @@ import type { ReceivedMessage } from "./model.ts"
 
 export type State = "received" | "handling" | "settling" | "deleting" | "settled"
 
+/** The messages of one receive: how many of them are still to be handled. */
+export interface Receive {
+  unhandled: number
+}
+
 export interface Held {
   readonly message: ReceivedMessage
+  readonly receive: Receive
   /** When it was received (epoch ms), for SQS's 12-hour limit. */
   readonly receivedAt: number
   readonly state: State
@@ -60,6 +66,8 @@ export interface InFlight {
   readonly startDeleting: (held: Held) => Effect.Effect<void>
   /** SQS has answered for the message: its room is free. */
   readonly settled: (held: Held) => Effect.Effect<void>
+  /** The same for the messages of one answer, at once. */
+  readonly settledAll: (held: ReadonlyArray<Held>) => Effect.Effect<void>
   /** The messages leases keep invisible: received, being handled or being deleted. */
   readonly leased: () => Iterable<Held>
 }
@@ -97,9 +105,11 @@ export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<
       giveBack: (count) => (count > 0 ? room.release(count) : Effect.void),
       hold: (messages, visibilityMillis, now) =>
         Effect.suspend(() => {
+          const receive: Receive = { unhandled: messages.length }
           const held = messages.map(
             (message): Mutable => ({
               message,
+              receive,
               receivedAt: now,
               state: "received",
               visibleUntil: now + visibilityMillis,
@@ -127,6 +137,17 @@ export const make = (maxInFlight: number, metrics: QueueMetrics): Effect.Effect<
           ;(held as Mutable).state = "settled"
           holding.delete(held as Mutable)
           return Effect.andThen(room.release(1), gauge)
+        }),
+      settledAll: (all) =>
+        Effect.suspend(() => {
+          let freed = 0
+          for (const held of all) {
+            if (held.state === "settled") continue
+            ;(held as Mutable).state = "settled"
+            holding.delete(held as Mutable)
+            freed++
+          }
+          return freed === 0 ? Effect.void : Effect.andThen(room.release(freed), gauge)
         }),
       leased: function* () {
         for (const held of holding) if (isLeased(held.state)) yield held

@@ -4,30 +4,41 @@
  * until then the message keeps its room in `InFlight` (its lease going on while it is deleted,
  * and stopped for the other settlements), so receiving slows down when settling does.
  *
- * Deletes and visibility changes go through the entry batcher: up to 10 a request, several
- * requests in flight (`settlementConcurrency`), entries SQS failed on its side retried. A delete
- * SQS does not confirm (an expired receipt, a request that failed for good) means the message will
- * be received and handled again: it is counted as a duplicate risked and logged, never silent.
+ * Deletes go through one buffer (`deletes.ts`) and visibility changes through the entry batcher's
+ * requests: up to 10 a request, several requests in flight (`settlementConcurrency`), entries SQS
+ * failed on its side retried. A handled message's delete is answered a request at a time, without
+ * its handler's fiber waiting for it. A delete SQS does not confirm (an expired receipt, a request
+ * that failed for good) means the message will be received and handled again: it is counted as a
+ * duplicate risked and logged, never silent.
  */
 import type {
   ChangeMessageVisibilityBatchResultEntry,
   DeleteMessageBatchResultEntry
 } from "@aws-sdk/client-sqs"
-import { Clock, Duration, Effect, Metric, Option } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Metric, Option } from "effect"
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
+import type { S3Pointer } from "../../LargePayloads.ts"
 import type { Queue, Queues } from "../../Queues.ts"
 import * as Schedules from "../../Schedules.ts"
 import type { SqsClient } from "../../SqsClient.ts"
 import type { SqsError } from "../../SqsError.ts"
 import * as EntryBatcher from "../entryBatcher.ts"
 import { delayAt } from "../scheduleDelay.ts"
+import * as Deletes from "./deletes.ts"
 import type { Held, InFlight } from "./inFlight.ts"
 import { MAX_LEASE, resendEntry } from "./model.ts"
 import type { Settings } from "./settings.ts"
 
 export interface Settlement {
-  /** The handler succeeded: delete the message; true once SQS confirmed the delete. */
-  readonly delete: (held: Held) => Effect.Effect<boolean>
+  /**
+   * The handler succeeded: queue the message's delete and return at once. Its room is freed, and
+   * then the S3 object its body came from (`stored`) removed, once SQS has confirmed the delete.
+   */
+  readonly delete: (held: Held, stored: S3Pointer | undefined) => Effect.Effect<void>
+  /** Sends the queued deletes now (every handler of a receive has finished). */
+  readonly flushDeletes: Effect.Effect<void>
+  /** Sends the queued deletes and waits until SQS has answered for each (for shutdown). */
+  readonly drainDeletes: Effect.Effect<void>
   /** Visible again at once, for any consumer. */
   readonly release: (held: Held) => Effect.Effect<void>
   /** Back after `delay`, or after the retry schedule at its receive count. */
@@ -41,6 +52,14 @@ export interface Settlement {
   ) => Effect.Effect<unknown, EntryBatcher.EntryFailed | SqsError>
 }
 
+/**
+ * What a delete settles: a handled message (its room freed on SQS's answer, its S3 object removed
+ * after), or one moved to the dead-letter queue, whose settlement waits for the answer itself.
+ */
+type DeleteOf =
+  | { readonly _tag: "Handled"; readonly stored: S3Pointer | undefined }
+  | { readonly _tag: "DeadLettered"; readonly answer: Deferred.Deferred<Exit.Exit<unknown, unknown>> }
+
 export interface Dependencies {
   readonly sqs: SqsClient["Service"]
   readonly queues: Queues["Service"]
@@ -48,11 +67,13 @@ export interface Dependencies {
   readonly settings: Settings
   readonly inFlight: InFlight
   readonly metrics: QueueMetrics
+  /** Removes the S3 object a handled message's body came from. */
+  readonly removeStored: (stored: S3Pointer) => Effect.Effect<void>
 }
 
-export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Dependencies) =>
+export const make = ({ sqs, queues, queue, settings, inFlight, metrics, removeStored }: Dependencies) =>
   Effect.gen(function* () {
-    const deletes = yield* EntryBatcher.make<
+    const deleteBatches = yield* EntryBatcher.make<
       { readonly ReceiptHandle: string },
       DeleteMessageBatchResultEntry,
       SqsError
@@ -79,33 +100,59 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Depend
         VisibilityTimeout: Math.max(0, Math.round(Duration.toSeconds(timeout)))
       })
 
+    const messageOf = (cause: Cause.Cause<unknown>): string => {
+      const error = Cause.squash(cause)
+      return error instanceof Error ? error.message : String(error)
+    }
+
     /**
      * Runs a settlement: no extension after it starts (a delete's lease goes on), and the room is
      * free only once SQS answered.
      */
-    const settle = <A>(held: Held, effect: Effect.Effect<A>, start = inFlight.startSettling) =>
-      start(held).pipe(
-        Effect.andThen(effect),
-        Effect.ensuring(inFlight.settled(held)),
-        Effect.uninterruptible
+    const settle = <A>(held: Held, effect: Effect.Effect<A>) =>
+      inFlight
+        .startSettling(held)
+        .pipe(Effect.andThen(effect), Effect.ensuring(inFlight.settled(held)), Effect.uninterruptible)
+
+    const notDeleted = (held: Held, cause: Cause.Cause<unknown>) =>
+      Effect.andThen(
+        Metric.update(metrics.duplicatesRisked, 1),
+        Effect.logWarning(
+          `SQS did not delete message ${held.message.messageId} (${messageOf(cause)}): it will be received again`
+        )
       )
 
-    const deleteNow = (held: Held, onDeleted: Effect.Effect<void>): Effect.Effect<boolean> =>
-      deletes.submit(queue.url, { ReceiptHandle: held.message.receiptHandle }).pipe(
-        Effect.matchEffect({
-          onSuccess: () => Effect.as(onDeleted, true),
-          onFailure: (error) =>
-            Effect.as(
-              Effect.andThen(
-                Metric.update(metrics.duplicatesRisked, 1),
-                Effect.logWarning(
-                  `SQS did not delete message ${held.message.messageId} (${error.message}): it will be received again`
-                )
-              ),
-              false
-            )
+    const deletes = yield* Deletes.make<DeleteOf, DeleteMessageBatchResultEntry, SqsError>({
+      queueUrl: queue.url,
+      batcher: deleteBatches,
+      delay: settings.deleteFlushDelay,
+      // One request's answer settles its handled messages together: one metric update, one
+      // release of room; the rare follow-ups (S3 objects, failed deletes) one by one.
+      answered: (deletions, outcomes) =>
+        Effect.suspend(() => {
+          const handled: Array<Held> = []
+          const after: Array<Effect.Effect<void>> = []
+          let deleted = 0
+          for (let index = 0; index < deletions.length; index++) {
+            const { held, context } = deletions[index]!
+            const outcome = outcomes[index]!
+            if (context._tag === "DeadLettered") {
+              Deferred.doneUnsafe(context.answer, Exit.succeed(outcome))
+              continue
+            }
+            handled.push(held)
+            if (outcome._tag === "Failure") after.push(notDeleted(held, outcome.cause))
+            else {
+              deleted++
+              if (context.stored !== undefined) after.push(deletes.fork(removeStored(context.stored)))
+            }
+          }
+          return Effect.all(
+            [Metric.update(metrics.processed, deleted), inFlight.settledAll(handled), ...after],
+            { discard: true }
+          )
         })
-      )
+    })
 
     const setVisibility = (held: Held, timeout: Duration.Duration, onSet: Effect.Effect<void>) =>
       changeVisibility(held, timeout).pipe(
@@ -163,18 +210,22 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics }: Depend
             )
           )
         if (!moved) return yield* retryLaterNow(held, undefined)
-        yield* deleteNow(
-          held,
-          Effect.andThen(
-            Metric.update(metrics.deadLettered, 1),
-            Effect.logWarning(`moved to ${target.name}: ${reason}`)
-          )
-        )
+        const answer = Deferred.makeUnsafe<Exit.Exit<unknown, unknown>>()
+        yield* deletes.add({ held, context: { _tag: "DeadLettered", answer } })
+        const deleted = yield* Deferred.await(answer)
+        if (deleted._tag === "Failure") return yield* notDeleted(held, deleted.cause)
+        yield* Metric.update(metrics.deadLettered, 1)
+        yield* Effect.logWarning(`moved to ${target.name}: ${reason}`)
       })
 
     return {
-      delete: (held) =>
-        settle(held, deleteNow(held, Metric.update(metrics.processed, 1)), inFlight.startDeleting),
+      delete: (held, stored) =>
+        Effect.andThen(
+          inFlight.startDeleting(held),
+          deletes.add({ held, context: { _tag: "Handled", stored } })
+        ),
+      flushDeletes: deletes.flush,
+      drainDeletes: deletes.drain,
       release: (held) => settle(held, setVisibility(held, Duration.zero, Metric.update(metrics.released, 1))),
       retryLater: (held, delay) => settle(held, retryLaterNow(held, delay)),
       deadLetter: (held, reason) => settle(held, deadLetterNow(held, reason)),

@@ -1,9 +1,9 @@
 /**
  * Lossless shutdown, when the consumer is interrupted (SIGINT/SIGTERM through the runtime): no
  * new polls; the polls in flight complete and what they got is released at once; running
- * handlers get `shutdownTimeout` to finish, then are interrupted and their messages released.
- * Every settlement is awaited by its handler, so when this returns, SQS has answered for every
- * message the consumer held.
+ * handlers get `shutdownTimeout` to finish, then are interrupted and their messages released;
+ * then the deletes still queued go out and are awaited. Every other settlement is awaited by its
+ * handler, so when this returns, SQS has answered for every message the consumer held.
  */
 import { Duration, Effect, Fiber, FiberSet } from "effect"
 import type { SqsError } from "../../SqsError.ts"
@@ -16,6 +16,8 @@ export interface Shutdown {
   readonly runUntilInterrupted: (parts: {
     readonly pollers: ReadonlyArray<Fiber.Fiber<never, SqsError>>
     readonly handlers: FiberSet.FiberSet<unknown, never>
+    /** Sends the queued deletes and waits for SQS's answers. */
+    readonly deletes: Effect.Effect<void>
   }) => Effect.Effect<never, SqsError>
 }
 
@@ -39,7 +41,7 @@ export const make = (settings: Settings): Shutdown => {
 
   return {
     stopping: () => stopping,
-    runUntilInterrupted: ({ pollers, handlers }) => {
+    runUntilInterrupted: ({ pollers, handlers, deletes }) => {
       const shutdown = Effect.suspend(() => {
         stopping = true
         return Effect.logInfo(
@@ -50,7 +52,8 @@ export const make = (settings: Settings): Shutdown => {
               concurrency: "unbounded",
               discard: true
             })
-          )
+          ),
+          Effect.andThen(deletes)
         )
       })
       // On a detached fiber: fibers forked by the interrupted fiber itself (timeouts, races)
