@@ -204,17 +204,22 @@ describe("Consumer, in virtual time", () => {
         const sqs = yield* FakeSqs.make({
           receive: (input) => {
             receives++
-            if (receives === 1) return Effect.succeed({ Messages: ["a", "b", "c"].map((id) => message(id, 1)) })
+            if (receives === 1)
+              return Effect.succeed({ Messages: ["a", "b", "c"].map((id) => message(id, 1)) })
             if (receives === 2) return Effect.succeed({ Messages: [message("fast", 1), message("slow", 1)] })
             return FakeSqs.emptyLongPoll(input)
           }
         })
         const consumer = yield* Effect.forkChild(
-          Consumer.run("jobs", (received) => (received.messageId === "slow" ? Effect.sleep("3 seconds") : Effect.void), {
-            deleteFlushDelay: "1 second",
-            maxInFlight: 5,
-            maxMessages: 3
-          }).pipe(Effect.provide(services(sqs.client)))
+          Consumer.run(
+            "jobs",
+            (received) => (received.messageId === "slow" ? Effect.sleep("3 seconds") : Effect.void),
+            {
+              deleteFlushDelay: "1 second",
+              maxInFlight: 5,
+              maxMessages: 3
+            }
+          ).pipe(Effect.provide(services(sqs.client)))
         )
         yield* TestClock.adjust("10 seconds")
         const deletes = (yield* sqs.callsOf("DeleteMessageBatch")).map((call) => ({

@@ -110,39 +110,43 @@ export const make = <E, R>(
         )
   }
 
+  /** After a failure: counted and logged (unless shutdown interrupted it), then settled as it asks. */
+  const settleFailure = (held: Held, cause: Cause.Cause<unknown>): Effect.Effect<boolean> => {
+    const outcome = outcomeOf(cause)
+    const settled =
+      outcome._tag === "Release"
+        ? settlement.release(held)
+        : outcome._tag === "DeadLetter"
+          ? settlement.deadLetter(held, outcome.reason)
+          : settlement.retryLater(held, outcome.delay)
+    const reported = Cause.hasInterruptsOnly(cause)
+      ? settled
+      : Metric.update(metrics.failed, 1).pipe(
+          Effect.andThen(Effect.logWarning(`handler failed (${outcome._tag}): ${outcome.reason}`)),
+          Effect.andThen(settled)
+        )
+    return Effect.as(reported, false)
+  }
+
+  // Combinators rather than a generator: this runs once per message.
   return (held) =>
-    Effect.gen(function* () {
+    Effect.suspend(() => {
       inFlight.startHandling(held)
       const started = clock.currentTimeMillisUnsafe()
-      const exit = yield* Effect.exit(runHandler(held.message))
-      yield* Metric.update(
-        metrics.handlerDuration,
-        Duration.millis(clock.currentTimeMillisUnsafe() - started)
-      )
-      // The last of its receive to finish: the deletes its receive queued go out now.
-      const lastOfReceive = --held.receive.unhandled === 0
-      if (exit._tag === "Success") {
-        yield* settlement.delete(held, exit.value)
-        if (lastOfReceive) yield* settlement.flushDeletes
-        return true
-      }
-      if (lastOfReceive) yield* settlement.flushDeletes
-      const outcome = outcomeOf(exit.cause)
-      if (!Cause.hasInterruptsOnly(exit.cause)) {
-        yield* Metric.update(metrics.failed, 1)
-        yield* Effect.logWarning(`handler failed (${outcome._tag}): ${outcome.reason}`)
-      }
-      switch (outcome._tag) {
-        case "Release":
-          yield* settlement.release(held)
-          break
-        case "DeadLetter":
-          yield* settlement.deadLetter(held, outcome.reason)
-          break
-        case "RetryLater":
-          yield* settlement.retryLater(held, outcome.delay)
-      }
-      return false
+      return Effect.flatMap(Effect.exit(runHandler(held.message)), (exit) => {
+        const took = Metric.update(
+          metrics.handlerDuration,
+          Duration.millis(clock.currentTimeMillisUnsafe() - started)
+        )
+        // The last of its receive to finish: the deletes its receive queued go out now.
+        const lastOfReceive = --held.receive.unhandled === 0
+        if (exit._tag === "Success") {
+          const deleted = Effect.andThen(took, settlement.delete(held, exit.value))
+          return Effect.as(lastOfReceive ? Effect.andThen(deleted, settlement.flushDeletes) : deleted, true)
+        }
+        const flushed = lastOfReceive ? Effect.andThen(took, settlement.flushDeletes) : took
+        return Effect.andThen(flushed, settleFailure(held, exit.cause))
+      })
     }).pipe(
       // Settled (or handed to the deletes) in every path but a defect of the engine itself: never
       // leak its room.
