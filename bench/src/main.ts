@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { chart } from "./chart.ts"
 import { config } from "./config.ts"
+import { runEngineBudget } from "./engineBudget.ts"
 import { runIdle } from "./idle.ts"
 import { describeMachine, pinSelf } from "./machine.ts"
 import { markdown, type Results, type ScenarioResult, summarise, targets } from "./results.ts"
@@ -83,6 +84,11 @@ const scenarioResults: Array<ScenarioResult> = []
 for (const scenario of scenarios(config.counts).filter((s) => wanted(s.id))) {
   scenarioResults.push(await runScenario(scenario))
 }
+let engine: Results["engine"] = []
+if (wanted("engine")) {
+  log("\nengine budget: Consumer.run against an in-process SqsClient that answers at once")
+  engine = await runEngineBudget(log)
+}
 let idle: Results["idle"] = []
 if (wanted("idle")) {
   log(`\nidle: an empty queue for ${config.idleSeconds} s, all consumers at once, each on its own local SQS`)
@@ -96,8 +102,9 @@ const results: Results = {
   mode: config.quick ? "quick" : "full",
   minutes: (Date.now() - startedAt) / 60_000,
   scenarios: scenarioResults,
+  engine,
   idle,
-  targets: config.quick ? [] : targets(scenarioResults, idle)
+  targets: config.quick ? [] : targets(scenarioResults, idle, engine)
 }
 mkdirSync(config.resultsDir, { recursive: true })
 writeFileSync(join(config.resultsDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`)

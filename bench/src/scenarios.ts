@@ -110,6 +110,8 @@ export interface Counts {
   readonly handlerMs: number
   readonly memory: number
   readonly send: number
+  /** Messages the engine's budget drains in process. */
+  readonly engine: number
   readonly capSeconds: number
   readonly repetitions: number
 }
@@ -123,6 +125,7 @@ export const FULL: Counts = {
   handlerMs: 50,
   memory: 100_000,
   send: 20_000,
+  engine: 200_000,
   capSeconds: 20,
   repetitions: 3
 }
@@ -137,6 +140,7 @@ export const QUICK: Counts = {
   handlerMs: 5,
   memory: 1_000,
   send: 200,
+  engine: 5_000,
   capSeconds: 20,
   repetitions: 1
 }
@@ -183,9 +187,12 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
       latencyMs: 20,
       count: counts.drain,
       env: {},
-      // At a real region's round trip, in-flight room is what bounds everyone: each at its best too.
+      // At a real region's round trip, in-flight room is what bounds everyone: each at its best
+      // too. queue-core at 50, 100 and 200 against the bound their room sets (see results.ts).
       contenders: [
         queueCore(100),
+        queueCore(50),
+        queueCore(200),
         queueCore(500),
         sqsConsumer("batch", 8),
         sqsConsumer("batch", 32),

@@ -55,6 +55,7 @@ it("runs every scenario with every contender, settles every message once, and wr
   const steady = results.scenarios.find((s) => s.id === "steady")!
   for (const contender of steady.contenders) expect(contender.p99, contender.name).toBeDefined()
   expect(results.idle.map((i) => i.name)).toContain("queue-core")
+  expect(results.engine.map((e) => e.cpuMicrosPerMessage.median > 0)).toEqual([true, true])
   expect(readFileSync(join(resultsDir, "results.md"), "utf8")).toContain("| **queue-core** |")
   expect(readFileSync(join(resultsDir, "chart.svg"), "utf8")).toMatch(/^<svg[\s\S]*queue-core[\s\S]*<\/svg>$/)
 }, 420_000)
