@@ -62,6 +62,8 @@ export const spawnApp = (
   const child = spawn(
     process.execPath,
     [
+      // As scripts/start-app.sh starts them.
+      "--max-semi-space-size=2",
       ...(options.preload === undefined ? [] : [`--import=${options.preload}`]),
       `apps/${app}/dist/main.js`,
       ...args
