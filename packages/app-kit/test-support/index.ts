@@ -49,7 +49,10 @@ export interface AppProcess {
 /** A preload that makes the app print `local-sqs loaded` on stderr at exit if it loaded the embedded local SQS. */
 export const REPORT_LOCAL_SQS_LOAD = fileURLToPath(new URL("./reportLocalSqsLoad.ts", import.meta.url))
 
-/** Starts `apps/<app>/src/main.ts` on the current Node, the way `pnpm --filter <app> start` does. */
+/**
+ * Starts `apps/<app>/dist/main.js` on the current Node, the way `pnpm --filter <app> start` does
+ * once it has built the app (the apps' vitest configs build what is stale first, `buildApps.ts`).
+ */
 export const spawnApp = (
   app: string,
   args: ReadonlyArray<string>,
@@ -59,9 +62,10 @@ export const spawnApp = (
   const child = spawn(
     process.execPath,
     [
-      "--conditions=@bgcheck/source",
+      // As scripts/start-app.sh starts them.
+      "--max-semi-space-size=2",
       ...(options.preload === undefined ? [] : [`--import=${options.preload}`]),
-      `apps/${app}/src/main.ts`,
+      `apps/${app}/dist/main.js`,
       ...args
     ],
     {

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# An app's `start` script: builds the app and the packages it uses (scripts/build-quiet.sh), then
+# runs its built JavaScript with the arguments given. V8's young generation is capped at 2 MB a
+# semi-space (its default grows to 32 MB, held in RSS for good by an app that allocated once);
+# spawnApp in packages/app-kit/test-support starts the apps the same way.
+set -euo pipefail
+bash "$(dirname "${BASH_SOURCE[0]}")/build-quiet.sh" --filter="$(basename "$PWD")"
+exec node --max-semi-space-size=2 dist/main.js "$@"
