@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# An app's `start` script: builds the app and the packages it uses (scripts/build-quiet.sh), then
+# An app's `start` script: bundles the app (scripts/build-quiet.sh, tooling/bundle), then
 # runs its built JavaScript with the arguments given. V8's young generation is capped at 2 MB a
 # semi-space (its default grows to 32 MB, held in RSS for good by an app that allocated once);
 # spawnApp in packages/app-kit/test-support starts the apps the same way.
