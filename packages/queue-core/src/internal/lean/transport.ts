@@ -4,7 +4,7 @@
  * (shared/docs/sdk-cost.md).
  *
  * Each call is one signed AWS JSON 1.0 POST over a keep-alive undici pool, to the endpoint the
- * SDK would use (`endpoint.ts`), signed by the SDK's own SigV4 signer (`signer.ts`) with
+ * SDK would use (`endpoint.ts`), signed with SigV4 as the SDK signs (`signer.ts`) with
  * credentials from the SDK's default chain, renewed before they expire (`credentials.ts`). The
  * answer is checked as the SDK checks it (body MD5s, `checksums.ts`) and its errors map to the
  * same `SqsError` reasons (`protocol.ts` + `SqsError.classify`).
@@ -79,7 +79,7 @@ export const makeLeanActions = (
       options.credentials ?? Credentials.sourceFor(settings),
       options.refreshBefore
     )
-    const sign = Signer.make(settings.region)
+    const sign = Signer.make({ region: settings.region, service: "sqs" })
     const http = yield* Http.make(options)
     const checkMd5 = options.checkMd5 ?? true
 
@@ -88,19 +88,10 @@ export const makeLeanActions = (
       Effect.gen(function* () {
         const target = route(queueUrl)
         const headers = Protocol.requestHeaders(action, target.host, body)
-        const signed = yield* sign(
-          {
-            method: "POST",
-            protocol: target.protocol,
-            hostname: target.hostname,
-            ...(target.port === undefined ? {} : { port: target.port }),
-            path: target.path,
-            query: {},
-            headers,
-            body
-          },
+        const signed = sign(
+          { method: "POST", path: target.path, headers, body },
           yield* credentials,
-          new Date(yield* Clock.currentTimeMillis)
+          yield* Clock.currentTimeMillis
         )
         const response = yield* http.post(
           target,
