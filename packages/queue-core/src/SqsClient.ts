@@ -56,9 +56,10 @@ import { BoundedHttpHandler } from "./internal/boundedHandler.ts"
 import * as Credentials from "./internal/lean/credentials.ts"
 import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
 import * as Lean from "./internal/lean/transport.ts"
+import { noAnswer } from "./internal/noAnswer.ts"
 import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
-import { ConnectionLost, classify, SqsError } from "./SqsError.ts"
+import { classify, SqsError } from "./SqsError.ts"
 import * as SqsMetrics from "./SqsMetrics.ts"
 
 /**
@@ -210,7 +211,7 @@ export const fromClient = (
     name: string,
     Command: new (input: I) => any,
     kind: "send" | "poll" | "other" = "other",
-    viaLean?: (input: I) => Effect.Effect<O, SqsError>
+    viaLean?: (input: I, deadline: Duration.Duration) => Effect.Effect<O, SqsError>
   ) => {
     const retryWhile = (error: SqsError) =>
       error.isRetryable &&
@@ -223,6 +224,9 @@ export const fromClient = (
     const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> => {
       const timeout = kind === "poll" ? pollTimeout(input, requestTimeout) : requestTimeout
+      // The lean transport enforces the deadline itself, on undici's shared timers; the SDK's
+      // calls get a timer each. An endpoint that accepts the connection and never answers must
+      // not stall the program.
       const attempt =
         viaLean === undefined
           ? Effect.tryPromise({
@@ -232,25 +236,15 @@ export const fromClient = (
                   action: name,
                   reason: classify(error, { location: settings.location, queue: queueOf(input) })
                 })
-            })
-          : viaLean(input)
-      const once = attempt.pipe(
-        // An endpoint that accepts the connection and never answers must not stall the program.
-        Effect.timeoutOrElse({
-          duration: timeout,
-          orElse: () =>
-            Effect.fail(
-              new SqsError({
-                action: name,
-                reason: new ConnectionLost({
-                  message: `no answer from SQS at ${settings.location} within ${Duration.format(timeout)}`,
-                  reset: false
-                })
+            }).pipe(
+              Effect.timeoutOrElse({
+                duration: timeout,
+                orElse: () =>
+                  Effect.fail(new SqsError({ action: name, reason: noAnswer(settings.location, timeout) }))
               })
             )
-        }),
-        Effect.onExit(() => countCall)
-      )
+          : viaLean(input, timeout)
+      const once = Effect.onExit(attempt, () => countCall)
       if (kind === "poll") return once
       const retried = Effect.retry(once, retries)
       return kind === "send" ? Effect.retry(retried, reconnects) : retried

@@ -9,15 +9,16 @@
  * answer is checked as the SDK checks it (body MD5s, `checksums.ts`) and its errors map to the
  * same `SqsError` reasons (`protocol.ts` + `SqsError.classify`).
  *
- * A call here is one attempt with no deadline: the deadline, retries and call metrics are for
- * `SqsClient`'s action wrapper to add, the same whichever transport runs the call. Interrupting
- * a call aborts its request.
+ * A call here is one attempt, under the deadline it is given (enforced by undici, see `http.ts`):
+ * retries and call metrics are for `SqsClient`'s action wrapper to add, the same whichever
+ * transport runs the call. Interrupting a call aborts its request.
  */
-import { Clock, type Duration, Effect, type Scope } from "effect"
+import { Clock, Duration, Effect, type Scope } from "effect"
 import type { Actions } from "../../SqsClient.ts"
 import type { SqsSettings } from "../../SqsConfig.ts"
 import { classify, SqsError } from "../../SqsError.ts"
 import * as AnswerLimits from "../answerLimits.ts"
+import { noAnswer } from "../noAnswer.ts"
 import * as Checksums from "./checksums.ts"
 import * as Credentials from "./credentials.ts"
 import * as Endpoint from "./endpoint.ts"
@@ -25,15 +26,27 @@ import * as Http from "./http.ts"
 import * as Protocol from "./protocol.ts"
 import * as Signer from "./signer.ts"
 
-/** The actions the lean transport serves; everything else stays on the SDK. */
-export type LeanActions = Pick<
-  Actions,
+type Served =
   | "receiveMessage"
   | "deleteMessageBatch"
   | "changeMessageVisibilityBatch"
   | "sendMessageBatch"
   | "sendMessage"
->
+
+/**
+ * The actions the lean transport serves; everything else stays on the SDK. Each takes its
+ * deadline (default `DEFAULT_DEADLINE`), which undici enforces, failing as `SqsClient`'s own
+ * deadline does (`ConnectionLost`, "no answer from SQS at ... within ...").
+ */
+export type LeanActions = {
+  readonly [K in Served]: (
+    input: Parameters<Actions[K]>[0],
+    deadline?: Duration.Duration
+  ) => ReturnType<Actions[K]>
+}
+
+/** The deadline of a call given none: above a 20 s long poll plus `SqsClient`'s 5 s. */
+export const DEFAULT_DEADLINE = Duration.seconds(60)
 
 export interface LeanOptions extends Http.Options {
   /**
@@ -50,8 +63,8 @@ export interface LeanOptions extends Http.Options {
   readonly checkMd5?: boolean | undefined
 }
 
-type Input<K extends keyof LeanActions> = Parameters<LeanActions[K]>[0]
-type Output<K extends keyof LeanActions> = Effect.Success<ReturnType<LeanActions[K]>>
+type Input<K extends Served> = Parameters<Actions[K]>[0]
+type Output<K extends Served> = Effect.Success<ReturnType<Actions[K]>>
 
 const NONE: ReadonlyArray<string> = []
 
@@ -84,7 +97,12 @@ export const makeLeanActions = (
     const checkMd5 = options.checkMd5 ?? true
 
     /** One signed POST of `body`, its answer decoded; fails with an SDK-shaped error. */
-    const exchange = <O>(action: Protocol.Action, queueUrl: string | undefined, body: string) =>
+    const exchange = <O>(
+      action: Protocol.Action,
+      queueUrl: string | undefined,
+      body: string,
+      deadlineMillis: number
+    ) =>
       Effect.gen(function* () {
         const target = route(queueUrl)
         const headers = Protocol.requestHeaders(action, target.host, body)
@@ -97,7 +115,8 @@ export const makeLeanActions = (
           target,
           { ...signed, "user-agent": USER_AGENT },
           body,
-          AnswerLimits.forAction(action)
+          AnswerLimits.forAction(action),
+          deadlineMillis
         )
         return yield* Protocol.decode<O>(action, response)
       })
@@ -107,13 +126,15 @@ export const makeLeanActions = (
      * not match); every failure classified as `SqsClient` classifies it.
      */
     const action =
-      <K extends keyof LeanActions>(
+      <K extends Served>(
         name: Protocol.Action,
         check: (input: Input<K>, output: Output<K>) => ReadonlyArray<string | undefined> = () => NONE
       ) =>
-      (input: Input<K>): Effect.Effect<Output<K>, SqsError> =>
+      (input: Input<K>, deadline: Duration.Duration = DEFAULT_DEADLINE): Effect.Effect<Output<K>, SqsError> =>
         Effect.try({ try: () => Protocol.encode(name, input), catch: (error) => error }).pipe(
-          Effect.flatMap((body) => exchange<Output<K>>(name, input.QueueUrl, body)),
+          Effect.flatMap((body) =>
+            exchange<Output<K>>(name, input.QueueUrl, body, Duration.toMillis(deadline))
+          ),
           Effect.flatMap((output) => {
             const mismatched = checkMd5 ? check(input, output) : NONE
             return mismatched.length === 0
@@ -124,7 +145,10 @@ export const makeLeanActions = (
             (error) =>
               new SqsError({
                 action: name,
-                reason: classify(error, { location: settings.location, queue: queueOf(input) })
+                reason:
+                  error instanceof Http.NoAnswer
+                    ? noAnswer(settings.location, deadline)
+                    : classify(error, { location: settings.location, queue: queueOf(input) })
               })
           )
         )
