@@ -18,45 +18,26 @@
  */
 import {
   ChangeMessageVisibilityBatchCommand,
-  type ChangeMessageVisibilityBatchCommandInput,
-  type ChangeMessageVisibilityBatchCommandOutput,
   CreateQueueCommand,
-  type CreateQueueCommandInput,
-  type CreateQueueCommandOutput,
   DeleteMessageBatchCommand,
-  type DeleteMessageBatchCommandInput,
-  type DeleteMessageBatchCommandOutput,
   GetQueueAttributesCommand,
-  type GetQueueAttributesCommandInput,
-  type GetQueueAttributesCommandOutput,
   GetQueueUrlCommand,
-  type GetQueueUrlCommandInput,
-  type GetQueueUrlCommandOutput,
   ListQueuesCommand,
-  type ListQueuesCommandInput,
-  type ListQueuesCommandOutput,
   PurgeQueueCommand,
-  type PurgeQueueCommandInput,
-  type PurgeQueueCommandOutput,
   ReceiveMessageCommand,
-  type ReceiveMessageCommandInput,
-  type ReceiveMessageCommandOutput,
   SendMessageBatchCommand,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchCommandOutput,
   SendMessageCommand,
-  type SendMessageCommandInput,
-  type SendMessageCommandOutput,
   SQSClient,
   type SQSClientConfig
 } from "@aws-sdk/client-sqs"
 import { Context, Duration, Effect, Layer, Metric, Schedule, type Scope } from "effect"
+import type * as Internal from "./internal/actions.ts"
+import { noAnswer, queueOf } from "./internal/actions.ts"
 import * as AnswerLimits from "./internal/answerLimits.ts"
 import { BoundedHttpHandler } from "./internal/boundedHandler.ts"
-import * as Credentials from "./internal/lean/credentials.ts"
-import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
+import * as Credentials from "./internal/credentials.ts"
+import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
 import * as Lean from "./internal/lean/transport.ts"
-import { noAnswer } from "./internal/noAnswer.ts"
 import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
 import { classify, SqsError } from "./SqsError.ts"
@@ -76,28 +57,7 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, SqsError> = Schedu
  *
  * @category models
  */
-export interface Actions {
-  readonly getQueueUrl: (input: GetQueueUrlCommandInput) => Effect.Effect<GetQueueUrlCommandOutput, SqsError>
-  readonly getQueueAttributes: (
-    input: GetQueueAttributesCommandInput
-  ) => Effect.Effect<GetQueueAttributesCommandOutput, SqsError>
-  readonly listQueues: (input: ListQueuesCommandInput) => Effect.Effect<ListQueuesCommandOutput, SqsError>
-  readonly createQueue: (input: CreateQueueCommandInput) => Effect.Effect<CreateQueueCommandOutput, SqsError>
-  readonly purgeQueue: (input: PurgeQueueCommandInput) => Effect.Effect<PurgeQueueCommandOutput, SqsError>
-  readonly sendMessage: (input: SendMessageCommandInput) => Effect.Effect<SendMessageCommandOutput, SqsError>
-  readonly sendMessageBatch: (
-    input: SendMessageBatchCommandInput
-  ) => Effect.Effect<SendMessageBatchCommandOutput, SqsError>
-  readonly receiveMessage: (
-    input: ReceiveMessageCommandInput
-  ) => Effect.Effect<ReceiveMessageCommandOutput, SqsError>
-  readonly deleteMessageBatch: (
-    input: DeleteMessageBatchCommandInput
-  ) => Effect.Effect<DeleteMessageBatchCommandOutput, SqsError>
-  readonly changeMessageVisibilityBatch: (
-    input: ChangeMessageVisibilityBatchCommandInput
-  ) => Effect.Effect<ChangeMessageVisibilityBatchCommandOutput, SqsError>
-}
+export type Actions = Internal.Actions
 
 /**
  * @category services
@@ -107,6 +67,11 @@ export class SqsClient extends Context.Service<
   Actions & {
     /** Where the calls go and how that was decided. */
     readonly settings: SqsConfig.SqsSettings
+    /**
+     * The credentials its calls are signed with when they come from AWS (the chain or the SDK
+     * settings), for the program's other AWS clients (`PayloadStore`'s S3) to share one source.
+     */
+    readonly credentials?: CredentialSource | undefined
   }
 >()("@bgcheck/queue-core/SqsClient") {}
 
@@ -152,12 +117,6 @@ const DEFAULT_REQUEST_TIMEOUT = Duration.seconds(5)
 /** The longest wait of a long poll, for a receive that does not say (the queue's default applies). */
 const MAX_WAIT = Duration.seconds(20)
 
-/** The queue a request is about, for error messages. */
-const queueOf = (input: object): string | undefined => {
-  const { QueueName, QueueUrl } = input as { QueueName?: string; QueueUrl?: string }
-  return QueueName ?? QueueUrl?.split("/").pop()
-}
-
 /** How long a receive may take: its long-poll wait, plus the time any request may take. */
 const pollTimeout = (input: object, requestTimeout: Duration.Duration): Duration.Duration => {
   const { WaitTimeSeconds } = input as { WaitTimeSeconds?: number }
@@ -191,7 +150,8 @@ export const fromClient = (
   client: SQSClient,
   settings: SqsConfig.SqsSettings,
   policy: Policy = {},
-  lean?: Lean.LeanActions
+  lean?: Lean.LeanActions,
+  credentials?: CredentialSource
 ): SqsClient["Service"] => {
   const requestTimeout = Duration.fromInputUnsafe(policy.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
   const retrySchedule = policy.retrySchedule ?? defaultRetrySchedule
@@ -253,6 +213,7 @@ export const fromClient = (
 
   return SqsClient.of({
     settings,
+    credentials,
     getQueueUrl: action("GetQueueUrl", GetQueueUrlCommand),
     getQueueAttributes: action("GetQueueAttributes", GetQueueAttributesCommand),
     listQueues: action("ListQueues", ListQueuesCommand),
@@ -318,7 +279,13 @@ export const open = (
       settings.transport === "lean"
         ? yield* Lean.makeLeanActions(settings, { credentials, ...options.lean })
         : undefined
-    return fromClient(client, settings, options, lean)
+    return fromClient(
+      client,
+      settings,
+      options,
+      lean,
+      settings.credentials === "placeholder" ? undefined : credentials
+    )
   })
 
 /**

@@ -57,9 +57,14 @@ const isTimeout = (error: Error): boolean => TIMEOUT_CODES.has((error as { code?
 /** Why a request ended early, told by what `abort` was given. */
 const INTERRUPTED = new Error("interrupted")
 
-/** The status goes with an answer too long to read, as the SDK's errors carry it. */
-const tooLarge = (limit: number, status: number) =>
-  Object.assign(new BodyTooLarge(limit), { $metadata: { httpStatusCode: status } })
+/** An answer longer than `limit` bytes, with its status. */
+export class AnswerTooLarge extends BodyTooLarge {
+  readonly status: number
+  constructor(limit: number, status: number) {
+    super(limit)
+    this.status = status
+  }
+}
 
 const declaredLength = (headers: IncomingHttpHeaders): number => Number(headers["content-length"])
 
@@ -106,13 +111,13 @@ export const make = (options: Options = {}): Effect.Effect<Http, never, Scope.Sc
             status = statusCode
             responseHeaders = received
             if (declaredLength(received) > maxBytes) {
-              finish(Effect.fail(tooLarge(maxBytes, statusCode)))
+              finish(Effect.fail(new AnswerTooLarge(maxBytes, statusCode)))
               started.abort(INTERRUPTED)
             }
           },
           onResponseData(started, chunk) {
             if (!bounded.add(chunk)) {
-              finish(Effect.fail(tooLarge(maxBytes, status)))
+              finish(Effect.fail(new AnswerTooLarge(maxBytes, status)))
               started.abort(INTERRUPTED)
             }
           },

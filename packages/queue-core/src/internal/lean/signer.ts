@@ -10,7 +10,7 @@
  * SDK's signer.
  */
 import { createHmac, hash } from "node:crypto"
-import type { Credentials } from "./credentials.ts"
+import type { Credentials } from "../credentials.ts"
 
 /** What is signed: header names in lower case, the path already in its canonical form. */
 export interface SignableRequest {

@@ -1,16 +1,17 @@
 /**
- * Credentials for the lean transport: where they come from, and a cache that renews them before
- * they expire.
+ * Credentials of SQS (both transports) and S3: where they come from, and, for the lean
+ * transport, a cache that renews them before they expire.
  *
  * The source is the SDK's own default provider chain (environment, SSO, web identity, shared
  * files, container and instance metadata), as an `SQSClient` would use, or the placeholder
- * credentials `SqsClient` hands to loopback servers. The cache reads time from `Clock`, so tests
+ * credentials loopback servers get. `SqsClient` makes one source and shares it with the SDK
+ * client, the lean transport and (through its service) `PayloadStore`. The cache reads time from `Clock`, so tests
  * drive expiry with `TestClock`, and renews at most one at a time: concurrent requests share one
  * refresh.
  */
 import { defaultProvider } from "@aws-sdk/credential-provider-node"
 import { Clock, Duration, Effect, Ref, Semaphore } from "effect"
-import { addSecret } from "../../Redact.ts"
+import { addSecret } from "../Redact.ts"
 
 /** What SigV4 needs; `expiration` marks temporary credentials. */
 export interface Credentials {
