@@ -21,7 +21,6 @@ import type { S3Client } from "@aws-sdk/client-s3"
 import { Context, Duration, Effect, Layer, type Schedule, Schema, Scope } from "effect"
 import { MAX_OTHER_ANSWER_BYTES } from "./internal/answerLimits.ts"
 import { BodyTooLarge, readAtMost } from "./internal/boundedBody.ts"
-import { BoundedHttpHandler } from "./internal/boundedHandler.ts"
 import { type CredentialSource, defaultChain, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import { formatPointer, type S3Pointer } from "./LargePayloads.ts"
@@ -328,8 +327,10 @@ export const open = (
     const policy = yield* policyOf(options)
     const scope = yield* Effect.scope
     const sdk = yield* Effect.cached(
-      Effect.promise(() => import("@aws-sdk/client-s3")).pipe(
-        Effect.flatMap((module) =>
+      Effect.promise(() =>
+        Promise.all([import("@aws-sdk/client-s3"), import("./internal/boundedHandler.ts")])
+      ).pipe(
+        Effect.flatMap(([module, { BoundedHttpHandler }]) =>
           Effect.acquireRelease(
             Effect.sync(
               (): Sdk => ({

@@ -9,7 +9,6 @@
  * drive expiry with `TestClock`, and renews at most one at a time: concurrent requests share one
  * refresh.
  */
-import { defaultProvider } from "@aws-sdk/credential-provider-node"
 import { Clock, Duration, Effect, Ref, Semaphore } from "effect"
 import { addSecret } from "../Redact.ts"
 
@@ -44,9 +43,19 @@ export const remembering =
       return credentials
     })
 
-/** The SDK's default credential chain, with the region its nested clients (STS, SSO) should use. */
-export const defaultChain = (region: string): CredentialSource =>
-  remembering(defaultProvider({ parentClientConfig: { region } }))
+/**
+ * The SDK's default credential chain, with the region its nested clients (STS, SSO) should use.
+ * The chain's package is loaded on the first call, so that loopback programs never load it.
+ */
+export const defaultChain = (region: string): CredentialSource => {
+  let chain: Promise<CredentialSource> | undefined
+  return remembering((options) => {
+    chain ??= import("@aws-sdk/credential-provider-node").then(({ defaultProvider }) =>
+      defaultProvider({ parentClientConfig: { region } })
+    )
+    return chain.then((provider) => provider(options))
+  })
+}
 
 /** The source for resolved settings: the placeholders or the chain, as `SqsConfig` decided. */
 export const sourceFor = (settings: {

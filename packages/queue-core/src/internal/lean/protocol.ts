@@ -22,6 +22,8 @@ import type { Response } from "./http.ts"
 
 /** The actions the lean transport speaks. */
 export type Action =
+  | "GetQueueUrl"
+  | "GetQueueAttributes"
   | "ReceiveMessage"
   | "DeleteMessageBatch"
   | "ChangeMessageVisibilityBatch"

@@ -1,6 +1,7 @@
 /**
- * The lean transport: the hot SQS actions (receive, delete and visibility batches, sends)
- * without the SDK's request pipeline, at about a third of its CPU per call
+ * The lean transport: the hot SQS actions (receive, delete and visibility batches, sends), and
+ * the two a consumer starts with (GetQueueUrl, GetQueueAttributes), without the SDK's request
+ * pipeline, at about a third of its CPU per call
  * (shared/docs/sdk-cost.md).
  *
  * Each call is one signed AWS JSON 1.0 POST over a keep-alive undici pool, to the endpoint the
@@ -26,6 +27,8 @@ import * as Protocol from "./protocol.ts"
 import * as Signer from "./signer.ts"
 
 type Served =
+  | "getQueueUrl"
+  | "getQueueAttributes"
   | "receiveMessage"
   | "deleteMessageBatch"
   | "changeMessageVisibilityBatch"
@@ -151,7 +154,9 @@ export const makeLeanActions = (
           try: () => Protocol.encode(name, input),
           catch: (error) => classify(error, where())
         }).pipe(
-          Effect.flatMap((body) => exchange<Output<K>>(name, input.QueueUrl, body, deadline, where)),
+          Effect.flatMap((body) =>
+            exchange<Output<K>>(name, (input as { QueueUrl?: string }).QueueUrl, body, deadline, where)
+          ),
           Effect.flatMap((output) => {
             const mismatched = checkMd5 ? check(input, output) : NONE
             return mismatched.length === 0
@@ -163,6 +168,8 @@ export const makeLeanActions = (
       }
 
     return {
+      getQueueUrl: action<"getQueueUrl">("GetQueueUrl"),
+      getQueueAttributes: action<"getQueueAttributes">("GetQueueAttributes"),
       receiveMessage: action<"receiveMessage">("ReceiveMessage", (_input, output) =>
         Checksums.receivedMismatches(output.Messages)
       ),
