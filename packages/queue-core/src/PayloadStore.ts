@@ -21,7 +21,7 @@ import type { S3Client } from "@aws-sdk/client-s3"
 import { Context, Duration, Effect, Layer, type Schedule, Schema, Scope } from "effect"
 import { MAX_OTHER_ANSWER_BYTES } from "./internal/answerLimits.ts"
 import { BodyTooLarge, readAtMost } from "./internal/boundedBody.ts"
-import { defaultChain, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
+import { type CredentialSource, defaultChain, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import { formatPointer, type S3Pointer } from "./LargePayloads.ts"
 import { redact } from "./Redact.ts"
@@ -313,13 +313,15 @@ const fromSdk = (
 /**
  * The service for resolved settings. The SDK is loaded and its client made on the first call,
  * so that programs that never see a large message do not pay for it; the client lives until the
- * scope closes.
+ * scope closes. In AWS mode it signs with `credentials` when given (the SQS client's, so that
+ * one chain serves both), else with the SDK's default chain of its own.
  *
  * @category constructors
  */
 export const open = (
   settings: SqsConfig.S3Settings,
-  options: Options = {}
+  options: Options = {},
+  credentials?: CredentialSource
 ): Effect.Effect<PayloadStore["Service"], LargePayloads.InvalidPayloadOptions, Scope.Scope> =>
   Effect.gen(function* () {
     const policy = yield* policyOf(options)
@@ -341,7 +343,7 @@ export const open = (
                   credentials:
                     settings.credentials === "placeholder"
                       ? { ...LOCAL_CREDENTIALS }
-                      : defaultChain(settings.region),
+                      : (credentials ?? defaultChain(settings.region)),
                   // One retry policy, ours.
                   maxAttempts: 1,
                   // An object is read by `get` up to its bound; any other answer is small.
@@ -361,8 +363,8 @@ export const open = (
   })
 
 /**
- * S3 where the SQS client's settings say (see `SqsConfig.resolveS3`). Nothing connects until a
- * large message is sent or received.
+ * S3 where the SQS client's settings say (see `SqsConfig.resolveS3`), with the SQS client's
+ * credentials when both are AWS. Nothing connects until a large message is sent or received.
  *
  * @category layers
  */
@@ -371,7 +373,9 @@ export const layer = (
 ): Layer.Layer<PayloadStore, SqsConfig.InvalidSqsConfig | LargePayloads.InvalidPayloadOptions, SqsClient> =>
   Layer.effect(
     PayloadStore,
-    Effect.flatMap(SqsClient, (sqs) => SqsConfig.resolveS3(sqs.settings)).pipe(
-      Effect.flatMap((settings) => open(settings, options))
+    Effect.flatMap(SqsClient, (sqs) =>
+      Effect.flatMap(SqsConfig.resolveS3(sqs.settings), (settings) =>
+        open(settings, options, sqs.credentials)
+      )
     )
   )

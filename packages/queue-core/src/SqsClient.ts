@@ -13,52 +13,22 @@
  *
  * This service is also the seam of the hot path: receive, delete, visibility and send batches all
  * go through it, so a leaner request path can replace the SDK here without touching the engine.
+ * With the lean transport (the default) those, and the GetQueueUrl and GetQueueAttributes a
+ * consumer starts with, skip the SDK, which is loaded only on the first call of another action.
  *
  * @since 0.1.0
  */
-import {
-  ChangeMessageVisibilityBatchCommand,
-  type ChangeMessageVisibilityBatchCommandInput,
-  type ChangeMessageVisibilityBatchCommandOutput,
-  CreateQueueCommand,
-  type CreateQueueCommandInput,
-  type CreateQueueCommandOutput,
-  DeleteMessageBatchCommand,
-  type DeleteMessageBatchCommandInput,
-  type DeleteMessageBatchCommandOutput,
-  GetQueueAttributesCommand,
-  type GetQueueAttributesCommandInput,
-  type GetQueueAttributesCommandOutput,
-  GetQueueUrlCommand,
-  type GetQueueUrlCommandInput,
-  type GetQueueUrlCommandOutput,
-  ListQueuesCommand,
-  type ListQueuesCommandInput,
-  type ListQueuesCommandOutput,
-  PurgeQueueCommand,
-  type PurgeQueueCommandInput,
-  type PurgeQueueCommandOutput,
-  ReceiveMessageCommand,
-  type ReceiveMessageCommandInput,
-  type ReceiveMessageCommandOutput,
-  SendMessageBatchCommand,
-  type SendMessageBatchCommandInput,
-  type SendMessageBatchCommandOutput,
-  SendMessageCommand,
-  type SendMessageCommandInput,
-  type SendMessageCommandOutput,
-  SQSClient,
-  type SQSClientConfig
-} from "@aws-sdk/client-sqs"
-import { Context, Duration, Effect, Layer, Metric, Schedule, type Scope } from "effect"
+import type { SQSClient, SQSClientConfig } from "@aws-sdk/client-sqs"
+import { Context, Duration, Effect, Layer, Metric, Schedule, Scope } from "effect"
+import type * as Internal from "./internal/actions.ts"
+import { noAnswer, queueOf } from "./internal/actions.ts"
 import * as AnswerLimits from "./internal/answerLimits.ts"
-import { BoundedHttpHandler } from "./internal/boundedHandler.ts"
-import * as Credentials from "./internal/lean/credentials.ts"
-import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/lean/credentials.ts"
+import * as Credentials from "./internal/credentials.ts"
+import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
 import * as Lean from "./internal/lean/transport.ts"
 import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
-import { ConnectionLost, classify, SqsError } from "./SqsError.ts"
+import { classify, SqsError } from "./SqsError.ts"
 import * as SqsMetrics from "./SqsMetrics.ts"
 
 /**
@@ -75,28 +45,7 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, SqsError> = Schedu
  *
  * @category models
  */
-export interface Actions {
-  readonly getQueueUrl: (input: GetQueueUrlCommandInput) => Effect.Effect<GetQueueUrlCommandOutput, SqsError>
-  readonly getQueueAttributes: (
-    input: GetQueueAttributesCommandInput
-  ) => Effect.Effect<GetQueueAttributesCommandOutput, SqsError>
-  readonly listQueues: (input: ListQueuesCommandInput) => Effect.Effect<ListQueuesCommandOutput, SqsError>
-  readonly createQueue: (input: CreateQueueCommandInput) => Effect.Effect<CreateQueueCommandOutput, SqsError>
-  readonly purgeQueue: (input: PurgeQueueCommandInput) => Effect.Effect<PurgeQueueCommandOutput, SqsError>
-  readonly sendMessage: (input: SendMessageCommandInput) => Effect.Effect<SendMessageCommandOutput, SqsError>
-  readonly sendMessageBatch: (
-    input: SendMessageBatchCommandInput
-  ) => Effect.Effect<SendMessageBatchCommandOutput, SqsError>
-  readonly receiveMessage: (
-    input: ReceiveMessageCommandInput
-  ) => Effect.Effect<ReceiveMessageCommandOutput, SqsError>
-  readonly deleteMessageBatch: (
-    input: DeleteMessageBatchCommandInput
-  ) => Effect.Effect<DeleteMessageBatchCommandOutput, SqsError>
-  readonly changeMessageVisibilityBatch: (
-    input: ChangeMessageVisibilityBatchCommandInput
-  ) => Effect.Effect<ChangeMessageVisibilityBatchCommandOutput, SqsError>
-}
+export type Actions = Internal.Actions
 
 /**
  * @category services
@@ -106,6 +55,11 @@ export class SqsClient extends Context.Service<
   Actions & {
     /** Where the calls go and how that was decided. */
     readonly settings: SqsConfig.SqsSettings
+    /**
+     * The credentials its calls are signed with when they come from AWS (the chain or the SDK
+     * settings), for the program's other AWS clients (`PayloadStore`'s S3) to share one source.
+     */
+    readonly credentials?: CredentialSource | undefined
   }
 >()("@bgcheck/queue-core/SqsClient") {}
 
@@ -151,12 +105,6 @@ const DEFAULT_REQUEST_TIMEOUT = Duration.seconds(5)
 /** The longest wait of a long poll, for a receive that does not say (the queue's default applies). */
 const MAX_WAIT = Duration.seconds(20)
 
-/** The queue a request is about, for error messages. */
-const queueOf = (input: object): string | undefined => {
-  const { QueueName, QueueUrl } = input as { QueueName?: string; QueueUrl?: string }
-  return QueueName ?? QueueUrl?.split("/").pop()
-}
-
 /** How long a receive may take: its long-poll wait, plus the time any request may take. */
 const pollTimeout = (input: object, requestTimeout: Duration.Duration): Duration.Duration => {
   const { WaitTimeSeconds } = input as { WaitTimeSeconds?: number }
@@ -181,6 +129,19 @@ const logRetries = (schedule: Schedule.Schedule<unknown, SqsError>): Schedule.Sc
       : Effect.logDebug(line)
   })
 
+/** The SDK's SQS package and a client of it, loaded on the first call that needs them. */
+interface Sdk {
+  readonly module: typeof import("@aws-sdk/client-sqs")
+  readonly client: SQSClient
+}
+
+/** The SDK commands of the actions, by the name the package exports them under. */
+type CommandName = {
+  [K in keyof typeof import("@aws-sdk/client-sqs")]: K extends `${string}Command` ? K : never
+}[keyof typeof import("@aws-sdk/client-sqs")]
+
+const loadModule = Effect.promise(() => import("@aws-sdk/client-sqs"))
+
 /**
  * Builds the service over an existing SDK client.
  *
@@ -191,7 +152,35 @@ export const fromClient = (
   settings: SqsConfig.SqsSettings,
   policy: Policy = {},
   lean?: Lean.LeanActions
+): SqsClient["Service"] =>
+  fromSdk(
+    Effect.map(loadModule, (module) => ({ module, client })),
+    settings,
+    policy,
+    lean
+  )
+
+/**
+ * The service over the SDK client `load` gives (run on the first call that goes through the SDK,
+ * then remembered), and the lean actions when the lean transport is on.
+ */
+const fromSdk = (
+  load: Effect.Effect<Sdk>,
+  settings: SqsConfig.SqsSettings,
+  policy: Policy,
+  lean?: Lean.LeanActions,
+  credentials?: CredentialSource
 ): SqsClient["Service"] => {
+  let loaded: Sdk | undefined
+  const sdk = Effect.suspend(() =>
+    loaded === undefined
+      ? Effect.tap(load, (each) =>
+          Effect.sync(() => {
+            loaded = each
+          })
+        )
+      : Effect.succeed(loaded)
+  )
   const requestTimeout = Duration.fromInputUnsafe(policy.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
   const retrySchedule = policy.retrySchedule ?? defaultRetrySchedule
   const reconnectSchedule = policy.reconnectSchedule ?? Schedules.reconnect
@@ -208,9 +197,9 @@ export const fromClient = (
    */
   const action = <I extends object, O>(
     name: string,
-    Command: new (input: I) => any,
+    command: CommandName,
     kind: "send" | "poll" | "other" = "other",
-    viaLean?: (input: I) => Effect.Effect<O, SqsError>
+    viaLean?: (input: I, deadline: Duration.Duration) => Effect.Effect<O, SqsError>
   ) => {
     const retryWhile = (error: SqsError) =>
       error.isRetryable &&
@@ -223,34 +212,32 @@ export const fromClient = (
     const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> => {
       const timeout = kind === "poll" ? pollTimeout(input, requestTimeout) : requestTimeout
+      // The lean transport enforces the deadline itself, on undici's shared timers; the SDK's
+      // calls get a timer each. An endpoint that accepts the connection and never answers must
+      // not stall the program.
       const attempt =
         viaLean === undefined
-          ? Effect.tryPromise({
-              try: (signal) => client.send(new Command(input), { abortSignal: signal }) as Promise<O>,
-              catch: (error) =>
-                new SqsError({
-                  action: name,
-                  reason: classify(error, { location: settings.location, queue: queueOf(input) })
-                })
-            })
-          : viaLean(input)
-      const once = attempt.pipe(
-        // An endpoint that accepts the connection and never answers must not stall the program.
-        Effect.timeoutOrElse({
-          duration: timeout,
-          orElse: () =>
-            Effect.fail(
-              new SqsError({
-                action: name,
-                reason: new ConnectionLost({
-                  message: `no answer from SQS at ${settings.location} within ${Duration.format(timeout)}`,
-                  reset: false
-                })
+          ? Effect.flatMap(sdk, ({ module, client }) =>
+              Effect.tryPromise({
+                try: (signal) => {
+                  const Command = module[command] as unknown as new (input: I) => never
+                  return client.send(new Command(input), { abortSignal: signal }) as Promise<O>
+                },
+                catch: (error) =>
+                  new SqsError({
+                    action: name,
+                    reason: classify(error, { location: settings.location, queue: queueOf(input) })
+                  })
+              })
+            ).pipe(
+              Effect.timeoutOrElse({
+                duration: timeout,
+                orElse: () =>
+                  Effect.fail(new SqsError({ action: name, reason: noAnswer(settings.location, timeout) }))
               })
             )
-        }),
-        Effect.onExit(() => countCall)
-      )
+          : viaLean(input, timeout)
+      const once = Effect.onExit(attempt, () => countCall)
       if (kind === "poll") return once
       const retried = Effect.retry(once, retries)
       return kind === "send" ? Effect.retry(retried, reconnects) : retried
@@ -259,23 +246,29 @@ export const fromClient = (
 
   return SqsClient.of({
     settings,
-    getQueueUrl: action("GetQueueUrl", GetQueueUrlCommand),
-    getQueueAttributes: action("GetQueueAttributes", GetQueueAttributesCommand),
-    listQueues: action("ListQueues", ListQueuesCommand),
-    createQueue: action("CreateQueue", CreateQueueCommand),
-    purgeQueue: action("PurgeQueue", PurgeQueueCommand),
-    sendMessage: action("SendMessage", SendMessageCommand, "send", lean?.sendMessage),
-    sendMessageBatch: action("SendMessageBatch", SendMessageBatchCommand, "send", lean?.sendMessageBatch),
-    receiveMessage: action("ReceiveMessage", ReceiveMessageCommand, "poll", lean?.receiveMessage),
+    credentials,
+    getQueueUrl: action("GetQueueUrl", "GetQueueUrlCommand", "other", lean?.getQueueUrl),
+    getQueueAttributes: action(
+      "GetQueueAttributes",
+      "GetQueueAttributesCommand",
+      "other",
+      lean?.getQueueAttributes
+    ),
+    listQueues: action("ListQueues", "ListQueuesCommand"),
+    createQueue: action("CreateQueue", "CreateQueueCommand"),
+    purgeQueue: action("PurgeQueue", "PurgeQueueCommand"),
+    sendMessage: action("SendMessage", "SendMessageCommand", "send", lean?.sendMessage),
+    sendMessageBatch: action("SendMessageBatch", "SendMessageBatchCommand", "send", lean?.sendMessageBatch),
+    receiveMessage: action("ReceiveMessage", "ReceiveMessageCommand", "poll", lean?.receiveMessage),
     deleteMessageBatch: action(
       "DeleteMessageBatch",
-      DeleteMessageBatchCommand,
+      "DeleteMessageBatchCommand",
       "other",
       lean?.deleteMessageBatch
     ),
     changeMessageVisibilityBatch: action(
       "ChangeMessageVisibilityBatch",
-      ChangeMessageVisibilityBatchCommand,
+      "ChangeMessageVisibilityBatchCommand",
       "other",
       lean?.changeMessageVisibilityBatch
     )
@@ -297,34 +290,56 @@ export const open = (
       options.sdk?.credentials === undefined
         ? Credentials.sourceFor(settings)
         : Credentials.remembering(leanCredentials(options.sdk.credentials))
-    const client = yield* Effect.acquireRelease(
-      Effect.sync(
-        () =>
-          new SQSClient({
-            region: settings.region,
-            ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-            // A copy of the placeholders: the SDK marks the credentials object it is given.
-            credentials: settings.credentials === "placeholder" ? { ...LOCAL_CREDENTIALS } : credentials,
-            // One retry policy, ours: the SDK's would multiply with it.
-            maxAttempts: 1,
-            // An endpoint that does not accept a connection in 5 s is unreachable. Each request's
-            // own deadline is set above (`requestTimeout`); the SDK's 40 s is only a backstop.
-            // Answers are bounded by the most SQS sends for the action (see `answerLimits.ts`).
-            requestHandler: new BoundedHttpHandler(
-              { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
-              ({ headers }) => AnswerLimits.forAction(headers["x-amz-target"])
+    const scope = yield* Effect.scope
+    // The SDK is loaded, and its client made, on the first call the lean transport does not
+    // serve: a consumer over it never loads the SDK's SQS package.
+    const load = Effect.cached(
+      Effect.promise(() =>
+        Promise.all([import("@aws-sdk/client-sqs"), import("./internal/boundedHandler.ts")])
+      ).pipe(
+        Effect.flatMap(([module, { BoundedHttpHandler }]) =>
+          Effect.acquireRelease(
+            Effect.sync(
+              (): Sdk => ({
+                module,
+                client: new module.SQSClient({
+                  region: settings.region,
+                  ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+                  // A copy of the placeholders: the SDK marks the credentials object it is given.
+                  credentials:
+                    settings.credentials === "placeholder" ? { ...LOCAL_CREDENTIALS } : credentials,
+                  // One retry policy, ours: the SDK's would multiply with it.
+                  maxAttempts: 1,
+                  // An endpoint that does not accept a connection in 5 s is unreachable. Each
+                  // request's own deadline is set above (`requestTimeout`); the SDK's 40 s is
+                  // only a backstop. Answers are bounded by the most SQS sends for the action
+                  // (see `answerLimits.ts`).
+                  requestHandler: new BoundedHttpHandler(
+                    { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
+                    ({ headers }) => AnswerLimits.forAction(headers["x-amz-target"])
+                  ),
+                  ...options.sdk,
+                  ...(options.sdk?.credentials === undefined ? {} : { credentials })
+                })
+              })
             ),
-            ...options.sdk,
-            ...(options.sdk?.credentials === undefined ? {} : { credentials })
-          })
-      ),
-      (client) => Effect.sync(() => client.destroy())
+            ({ client }) => Effect.sync(() => client.destroy())
+          )
+        ),
+        Scope.provide(scope)
+      )
     )
     const lean =
       settings.transport === "lean"
         ? yield* Lean.makeLeanActions(settings, { credentials, ...options.lean })
         : undefined
-    return fromClient(client, settings, options, lean)
+    return fromSdk(
+      yield* load,
+      settings,
+      options,
+      lean,
+      settings.credentials === "placeholder" ? undefined : credentials
+    )
   })
 
 /**

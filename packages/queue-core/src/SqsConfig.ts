@@ -23,7 +23,6 @@
  * @since 0.1.0
  */
 import { BlockList, isIP } from "node:net"
-import { SQSClient } from "@aws-sdk/client-sqs"
 import { Config, Effect, Option, Schema } from "effect"
 import { addSecret, redact } from "./Redact.ts"
 
@@ -241,10 +240,15 @@ const firstOf = <A>(candidates: ReadonlyArray<Option.Option<A>>): Option.Option<
  * The region from the shared config profile (`~/.aws/config`, `AWS_PROFILE`), read by the SDK's
  * own region provider so that it means exactly what the SDK would use.
  */
-const profileRegion: Effect.Effect<Option.Option<string>> = Effect.acquireUseRelease(
-  Effect.sync(() => new SQSClient({})),
-  (client) => Effect.tryPromise(() => client.config.region()),
-  (client) => Effect.sync(() => client.destroy())
+const profileRegion: Effect.Effect<Option.Option<string>> = Effect.tryPromise(() =>
+  import("@smithy/core/config").then(
+    ({ loadConfig, NODE_REGION_CONFIG_FILE_OPTIONS, NODE_REGION_CONFIG_OPTIONS, resolveRegionConfig }) =>
+      // As an `SQSClient` resolves its region (`config.region()`), without loading the client.
+      resolveRegionConfig({
+        region: loadConfig(NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS),
+        useFipsEndpoint: false
+      }).region()
+  )
 ).pipe(
   Effect.map((region) => Option.fromNullishOr(region)),
   Effect.orElseSucceed(() => Option.none<string>())

@@ -3,7 +3,8 @@
  *
  * The reason says what went wrong in terms a caller can act on (the queue does not exist, the
  * endpoint cannot be reached, the request was throttled, ...) and whether trying again later can
- * help (`isRetryable`). SDK exceptions and network errors are classified by a data table.
+ * help (`isRetryable`). SDK exceptions, network errors and the lean transport's error answers
+ * are classified by the same data tables.
  *
  * @since 0.1.0
  */
@@ -240,8 +241,8 @@ const queueMissingCodes = new Set([
   "NonExistentQueue"
 ])
 
-/** Answers that could not be read: not JSON (the SDK's and the lean transport's names), too long. */
-const unreadableCodes = new Set(["SyntaxError", "InvalidResponse", "ResponseTooLarge"])
+/** Answers the SDK could not read: not JSON, or longer than SQS sends (`boundedBody.ts`). */
+const unreadableCodes = new Set(["SyntaxError", "ResponseTooLarge"])
 
 /** Failures before the request could be sent. */
 const neverSent = new Set([
@@ -308,38 +309,50 @@ const networkCode = (error: unknown, depth = 0): string | undefined => {
 }
 
 /**
- * Classifies anything an SQS call can throw into a reason.
- *
- * @category constructors
+ * SQS's legacy (query) error codes, sent in `x-amzn-query-error`, whose exception the SDK names
+ * otherwise (the model's `awsQueryError`): classified by that name, as the SDK reports them.
  */
-export const classify = (error: unknown, target: Target): SqsErrorReason => {
-  const network = networkCode(error)
-  if (network !== undefined && neverSent.has(network)) {
-    return new EndpointUnreachable({
-      message: `cannot reach SQS at ${target.location} (${describeNetwork(network)})`
-    })
-  }
-  if (network !== undefined) {
-    return new ConnectionLost({
-      message: `lost the connection to SQS at ${target.location} (${describeNetwork(network)})`,
-      reset: resetCodes.has(network)
-    })
-  }
-  const code = stringField(error, "name") ?? "Error"
-  const metadata = field(error, "$metadata")
-  const status = field(metadata, "httpStatusCode")
-  if (Predicate.isNumber(status) && unreadableCodes.has(code)) {
-    const what =
-      code === "ResponseTooLarge"
-        ? `more than ${field(error, "limit") ?? "SQS's largest answer in"} bytes, more than SQS sends`
-        : "a body that is not SQS's JSON"
-    return new InvalidResponse({
-      status,
-      message: `the endpoint at ${target.location} answered HTTP ${status} with ${what}: check that it is SQS, not a proxy or a web server`
-    })
-  }
+const modeledByQueryCode: Readonly<Record<string, string>> = {
+  "AWS.SimpleQueueService.BatchEntryIdsNotDistinct": "BatchEntryIdsNotDistinct",
+  "AWS.SimpleQueueService.BatchRequestTooLong": "BatchRequestTooLong",
+  "AWS.SimpleQueueService.EmptyBatchRequest": "EmptyBatchRequest",
+  "AWS.SimpleQueueService.InvalidBatchEntryId": "InvalidBatchEntryId",
+  "AWS.SimpleQueueService.MessageNotInflight": "MessageNotInflight",
+  "AWS.SimpleQueueService.NonExistentQueue": "QueueDoesNotExist",
+  "AWS.SimpleQueueService.PurgeQueueInProgress": "PurgeQueueInProgress",
+  "AWS.SimpleQueueService.QueueDeletedRecently": "QueueDeletedRecently",
+  "AWS.SimpleQueueService.TooManyEntriesInBatchRequest": "TooManyEntriesInBatchRequest",
+  "AWS.SimpleQueueService.UnsupportedOperation": "UnsupportedOperation",
+  "KMS.AccessDeniedException": "KmsAccessDenied",
+  "KMS.DisabledException": "KmsDisabled",
+  "KMS.InvalidKeyUsageException": "KmsInvalidKeyUsage",
+  "KMS.InvalidStateException": "KmsInvalidState",
+  "KMS.NotFoundException": "KmsNotFound",
+  "KMS.OptInRequired": "KmsOptInRequired",
+  "KMS.ThrottlingException": "KmsThrottled",
+  QueueAlreadyExists: "QueueNameExists"
+}
+
+/** An answer that is not SQS's: not its JSON, or longer than SQS sends (`limit`). */
+const unreadable = (status: number, target: Target, limit?: unknown): InvalidResponse => {
+  const what =
+    limit === undefined ? "a body that is not SQS's JSON" : `more than ${limit} bytes, more than SQS sends`
+  return new InvalidResponse({
+    status,
+    message: `the endpoint at ${target.location} answered HTTP ${status} with ${what}: check that it is SQS, not a proxy or a web server`
+  })
+}
+
+/** The reason of an error answer, by its code; `fault` says who is to blame, when known. */
+const reasonOf = (
+  code: string,
+  text: string,
+  status: number | undefined,
+  fault: string | undefined,
+  target: Target
+): SqsErrorReason => {
   // SQS's own text can echo the refused request, credentials included.
-  const detail = redact(stringField(error, "message") ?? String(error))
+  const detail = redact(text)
   const queue = target.queue === undefined ? "the queue" : `queue "${target.queue}"`
   if (queueMissingCodes.has(code)) {
     return new QueueNotFound({ message: `${queue} does not exist at ${target.location}` })
@@ -350,8 +363,7 @@ export const classify = (error: unknown, target: Target): SqsErrorReason => {
   if (accessCodes.has(code)) {
     return new AccessDenied({ code, message: `access denied at ${target.location} (${code}): ${detail}` })
   }
-  const fault = stringField(error, "$fault")
-  if (fault === "server" || (Predicate.isNumber(status) && status >= 500)) {
+  if (fault === "server" || (status !== undefined && status >= 500)) {
     return new ServiceUnavailable({ code, message: `SQS failed on its side (${code}): ${detail}` })
   }
   if (fault === "client") {
@@ -359,3 +371,65 @@ export const classify = (error: unknown, target: Target): SqsErrorReason => {
   }
   return new Unknown({ code, message: `${code}: ${detail}` })
 }
+
+/** A network failure's reason: the request never left, or its connection broke. */
+const networkReason = (network: string, target: Target): SqsErrorReason =>
+  neverSent.has(network)
+    ? new EndpointUnreachable({
+        message: `cannot reach SQS at ${target.location} (${describeNetwork(network)})`
+      })
+    : new ConnectionLost({
+        message: `lost the connection to SQS at ${target.location} (${describeNetwork(network)})`,
+        reset: resetCodes.has(network)
+      })
+
+/**
+ * Classifies anything an SQS call can throw (the SDK's exceptions, network errors) into a reason.
+ *
+ * @category constructors
+ */
+export const classify = (error: unknown, target: Target): SqsErrorReason => {
+  const network = networkCode(error)
+  if (network !== undefined) return networkReason(network, target)
+  const code = stringField(error, "name") ?? "Error"
+  const status = field(field(error, "$metadata"), "httpStatusCode")
+  if (Predicate.isNumber(status) && unreadableCodes.has(code)) {
+    return unreadable(
+      status,
+      target,
+      code === "ResponseTooLarge" ? (field(error, "limit") ?? "SQS's largest answer in") : undefined
+    )
+  }
+  return reasonOf(
+    code,
+    stringField(error, "message") ?? String(error),
+    Predicate.isNumber(status) ? status : undefined,
+    stringField(error, "$fault"),
+    target
+  )
+}
+
+/**
+ * What SQS answered, as a reason, for transports that read answers themselves (the lean one):
+ * an error answer by its code as SQS sends it (`x-amzn-query-error`, `x-amzn-errortype` or
+ * `__type`, already stripped of namespace and detail), blaming the sender unless the status
+ * is a 5xx; `undefined` code for a body that is not SQS's (not JSON, no object); `limit` for one
+ * longer than SQS sends.
+ *
+ * @internal
+ */
+export const classifyAnswer = (
+  answer:
+    | { readonly status: number; readonly code: string; readonly message: string }
+    | { readonly status: number; readonly unreadable: true; readonly limit?: number | undefined },
+  target: Target
+): SqsErrorReason =>
+  "unreadable" in answer
+    ? unreadable(answer.status, target, answer.limit)
+    : reasonOf(
+        modeledByQueryCode[answer.code] ?? answer.code,
+        answer.message,
+        answer.status,
+        answer.status < 500 ? "client" : "server",
+        target
+      )

@@ -7,6 +7,7 @@
  * - `readAtMost`: the bytes of a stream, as an Effect, failing as soon as it passes the bound
  *   (the stream is destroyed, so the rest is never received).
  * - `limited`: a stream that errors once the bound is passed, for the AWS SDK's own readers.
+ * - `Bounded`: the bound itself, for readers that are handed chunks.
  */
 import { type Readable, Transform } from "node:stream"
 import { Effect } from "effect"
@@ -38,29 +39,46 @@ export const readAtMost = (
       )
     : readUpTo(stream, limit)
 
+/**
+ * Chunks kept up to `limit` bytes: `add` says false, and keeps nothing more, once they pass it.
+ * The one bound of `readAtMost` and of readers with no stream (the lean transport's handler).
+ */
+export class Bounded {
+  private readonly chunks: Array<Buffer> = []
+  private size = 0
+  readonly limit: number
+  constructor(limit: number) {
+    this.limit = limit
+  }
+  add(chunk: Buffer): boolean {
+    this.size += chunk.length
+    if (this.size > this.limit) return false
+    this.chunks.push(chunk)
+    return true
+  }
+  bytes(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size)
+  }
+}
+
 const readUpTo = (stream: Readable, limit: number): Effect.Effect<Buffer, unknown> =>
   Effect.callback<Buffer, unknown>((resume) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
+    const bounded = new Bounded(limit)
     const detach = () => {
       stream.off("data", onData)
       stream.off("end", onEnd)
       stream.off("error", onError)
     }
     const onData = (chunk: Buffer | string) => {
-      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk
-      size += bytes.length
-      if (size > limit) {
+      if (!bounded.add(typeof chunk === "string" ? Buffer.from(chunk) : chunk)) {
         detach()
         discard(stream)
         resume(Effect.fail(new BodyTooLarge(limit)))
-        return
       }
-      chunks.push(bytes)
     }
     const onEnd = () => {
       detach()
-      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
+      resume(Effect.succeed(bounded.bytes()))
     }
     const onError = (error: unknown) => {
       detach()

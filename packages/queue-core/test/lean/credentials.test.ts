@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect } from "effect"
 import { TestClock } from "effect/testing"
-import * as Credentials from "../../src/internal/lean/credentials.ts"
+import * as Credentials from "../../src/internal/credentials.ts"
 import * as Lean from "../../src/internal/lean/transport.ts"
 import { settingsAt } from "./fixtures.ts"
 

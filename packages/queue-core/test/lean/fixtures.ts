@@ -4,7 +4,7 @@
 import { type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { Context, Effect, Layer } from "effect"
 import type { SqsConfig } from "../../src/index.ts"
-import type * as Credentials from "../../src/internal/lean/credentials.ts"
+import type * as Credentials from "../../src/internal/credentials.ts"
 import * as Lean from "../../src/internal/lean/transport.ts"
 import { type KnownCredentials, startVerifier, type Verifier } from "./sigv4Verifier.ts"
 

@@ -199,6 +199,31 @@ describe("Lean transport signing (independent SigV4 check, session credentials)"
         }).pipe(Effect.scoped)
       )
 
+      it.effect("signs GetQueueUrl and GetQueueAttributes too; a missing queue is QueueNotFound", () =>
+        Effect.gen(function* () {
+          const { server, verifier } = yield* Verified
+          const queue = server.createQueue({ name: uniqueName("resolve") })
+          const before = verifier.verified.length
+          const lean = yield* leanWith(TEST_SESSION_CREDENTIALS)
+          const { QueueUrl } = yield* lean.getQueueUrl({ QueueName: queue.name })
+          assert.match(QueueUrl ?? "", new RegExp(`/${queue.name}$`))
+          const { Attributes } = yield* lean.getQueueAttributes({
+            QueueUrl: queue.url.replace(server.endpoint, verifier.endpoint),
+            AttributeNames: ["QueueArn", "VisibilityTimeout"]
+          })
+          assert.match(Attributes?.QueueArn ?? "", new RegExp(`:${queue.name}$`))
+          assert.isDefined(Attributes?.VisibilityTimeout)
+          const missing = yield* Effect.flip(lean.getQueueUrl({ QueueName: "no-such-queue" }))
+          assert.strictEqual(missing.reason._tag, "QueueNotFound")
+          assert.strictEqual(missing.message, `queue "no-such-queue" does not exist at ${verifier.endpoint}`)
+          assert.deepStrictEqual(verifier.refused, [])
+          assert.deepStrictEqual(
+            verifier.verified.slice(before).map((request) => request.action),
+            ["GetQueueUrl", "GetQueueAttributes", "GetQueueUrl"]
+          )
+        }).pipe(Effect.scoped)
+      )
+
       it.effect("a request without the session token, or with another one, is refused as AccessDenied", () =>
         Effect.gen(function* () {
           const { server, verifier } = yield* Verified

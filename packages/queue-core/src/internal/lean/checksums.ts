@@ -7,18 +7,18 @@
  * whole call, as in the SDK, with an error named `ChecksumMismatch` that names the messages.
  */
 import { hash } from "node:crypto"
+import { Unknown } from "../../SqsError.ts"
 
 const md5 = (text: string): string => hash("md5", text)
 
-/** A failure for `SqsError.classify` (an unknown, non-retryable reason). */
-export const mismatch = (messageIds: ReadonlyArray<string | undefined>) =>
-  Object.assign(
-    new Error(
-      `the MD5 of the body of message ${messageIds.join(", ")} does not match the one SQS reported: ` +
-        "the body changed between SQS and this process"
-    ),
-    { name: "ChecksumMismatch" }
-  )
+/** The reason of a mismatch: unknown, and not retryable. */
+export const mismatch = (messageIds: ReadonlyArray<string | undefined>): Unknown =>
+  new Unknown({
+    code: "ChecksumMismatch",
+    message:
+      `ChecksumMismatch: the MD5 of the body of message ${messageIds.join(", ")} does not match the one SQS reported: ` +
+      "the body changed between SQS and this process"
+  })
 
 /** Ids of received messages whose body does not match `MD5OfBody` (a missing digest does not match). */
 export const receivedMismatches = (

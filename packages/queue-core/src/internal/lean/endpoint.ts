@@ -11,7 +11,6 @@
  *   whose `QueueUrl` is on another origin (a legacy `queue.amazonaws.com` URL) goes to that
  *   origin. With an explicit endpoint the queue URL is never used.
  */
-import { SQSClient } from "@aws-sdk/client-sqs"
 import { Effect } from "effect"
 import type { SqsSettings } from "../../SqsConfig.ts"
 
@@ -36,10 +35,15 @@ export const targetOf = (url: URL): Target => ({
   path: url.pathname.endsWith("/") ? url.pathname : `${url.pathname}/`
 })
 
-/** The endpoint the SDK's rules give for the region, with its FIPS and dual-stack settings. */
+/**
+ * The endpoint the SDK's rules give for the region, with its FIPS and dual-stack settings. The
+ * SDK is loaded for it only in AWS mode.
+ */
 const awsEndpoint = (region: string): Effect.Effect<URL, unknown> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => new SQSClient({ region })),
+    Effect.promise(() => import("@aws-sdk/client-sqs")).pipe(
+      Effect.map(({ SQSClient }) => new SQSClient({ region }))
+    ),
     (client) =>
       Effect.tryPromise({
         try: () =>

@@ -5,11 +5,10 @@
  * deliberately not schema-driven: (de)serialisation by schema is a sixth of the SDK's cost per
  * call (see shared/docs/sdk-cost.md), and these shapes are few and flat.
  *
- * Errors become objects shaped like the SDK's exceptions (`name`, `message`, `$fault`,
- * `$metadata.httpStatusCode`), named as the SDK names them, so that `SqsError.classify` maps
- * them to the same reasons. SQS is "query compatible": with `x-amzn-query-mode: true` it sends
- * the legacy error code in `x-amzn-query-error` (`Code;Sender|Receiver`), which the SDK prefers
- * over `__type` and maps back to its modeled exception names.
+ * Error answers become `SqsError` reasons directly (`SqsError.classifyAnswer`, the same table
+ * `classify` uses for the SDK's exceptions). SQS is "query compatible": with
+ * `x-amzn-query-mode: true` it sends the legacy error code in `x-amzn-query-error`
+ * (`Code;Sender|Receiver`), which the SDK prefers over `__type`, as this does.
  */
 import type { IncomingHttpHeaders } from "node:http"
 import type {
@@ -18,10 +17,13 @@ import type {
   SendMessageCommandInput
 } from "@aws-sdk/client-sqs"
 import { Effect, Predicate } from "effect"
+import { classifyAnswer, type SqsErrorReason, type Target } from "../../SqsError.ts"
 import type { Response } from "./http.ts"
 
 /** The actions the lean transport speaks. */
 export type Action =
+  | "GetQueueUrl"
+  | "GetQueueAttributes"
   | "ReceiveMessage"
   | "DeleteMessageBatch"
   | "ChangeMessageVisibilityBatch"
@@ -136,99 +138,6 @@ const metadataOf = (response: Response) => ({
   totalRetryDelay: 0
 })
 
-/** A body that is not JSON (a proxy's HTML page): named as the SDK names it, blaming no one. */
-const notJson = (response: Response, error: unknown) =>
-  Object.assign(new Error(error instanceof Error ? error.message : String(error)), {
-    name: "SyntaxError",
-    $metadata: metadataOf(response)
-  })
-
-/** A 2xx body that is JSON but no object: not SQS's answer, and not safe to retry. */
-const notAnObject = (response: Response) =>
-  Object.assign(new Error(`the answer is not a JSON object (HTTP ${response.status})`), {
-    name: "InvalidResponse",
-    $metadata: metadataOf(response)
-  })
-
-/**
- * The output of a successful call, with `$metadata` (and received binary attributes as bytes);
- * an SDK-shaped error otherwise.
- */
-export const decode = <O>(action: Action, response: Response): Effect.Effect<O, unknown> => {
-  const ok = response.status >= 200 && response.status < 300
-  return Effect.try({
-    // SQS answers `{}` when there is nothing to say (an empty receive); an empty error body is no reason.
-    try: (): unknown => (response.body === "" ? {} : JSON.parse(response.body)),
-    catch: (error) => notJson(response, error)
-  }).pipe(
-    Effect.flatMap((data) => {
-      if (!ok) return Effect.fail(errorOf(response, data))
-      if (!Predicate.isObject(data) || Array.isArray(data)) return Effect.fail(notAnObject(response))
-      const output = data as Record<string, unknown>
-      output.$metadata = metadataOf(response)
-      if (action === "ReceiveMessage") decodeReceivedAttributes(output)
-      return Effect.succeed(output as O)
-    })
-  )
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-/** The SDK's modeled SQS exceptions (all blame the sender), from the model's error registry. */
-const MODELED = new Set([
-  "BatchEntryIdsNotDistinct",
-  "BatchRequestTooLong",
-  "EmptyBatchRequest",
-  "InvalidAddress",
-  "InvalidAttributeName",
-  "InvalidAttributeValue",
-  "InvalidBatchEntryId",
-  "InvalidIdFormat",
-  "InvalidMessageContents",
-  "InvalidSecurity",
-  "KmsAccessDenied",
-  "KmsDisabled",
-  "KmsInvalidKeyUsage",
-  "KmsInvalidState",
-  "KmsNotFound",
-  "KmsOptInRequired",
-  "KmsThrottled",
-  "MessageNotInflight",
-  "OverLimit",
-  "PurgeQueueInProgress",
-  "QueueDeletedRecently",
-  "QueueDoesNotExist",
-  "QueueNameExists",
-  "ReceiptHandleIsInvalid",
-  "RequestThrottled",
-  "ResourceNotFoundException",
-  "TooManyEntriesInBatchRequest",
-  "UnsupportedOperation"
-])
-
-/** Legacy (query) codes whose modeled exception has another name (the model's `awsQueryError`). */
-const MODELED_BY_QUERY_CODE: Readonly<Record<string, string>> = {
-  "AWS.SimpleQueueService.BatchEntryIdsNotDistinct": "BatchEntryIdsNotDistinct",
-  "AWS.SimpleQueueService.BatchRequestTooLong": "BatchRequestTooLong",
-  "AWS.SimpleQueueService.EmptyBatchRequest": "EmptyBatchRequest",
-  "AWS.SimpleQueueService.InvalidBatchEntryId": "InvalidBatchEntryId",
-  "AWS.SimpleQueueService.MessageNotInflight": "MessageNotInflight",
-  "AWS.SimpleQueueService.NonExistentQueue": "QueueDoesNotExist",
-  "AWS.SimpleQueueService.PurgeQueueInProgress": "PurgeQueueInProgress",
-  "AWS.SimpleQueueService.QueueDeletedRecently": "QueueDeletedRecently",
-  "AWS.SimpleQueueService.TooManyEntriesInBatchRequest": "TooManyEntriesInBatchRequest",
-  "AWS.SimpleQueueService.UnsupportedOperation": "UnsupportedOperation",
-  "KMS.AccessDeniedException": "KmsAccessDenied",
-  "KMS.DisabledException": "KmsDisabled",
-  "KMS.InvalidKeyUsageException": "KmsInvalidKeyUsage",
-  "KMS.InvalidStateException": "KmsInvalidState",
-  "KMS.NotFoundException": "KmsNotFound",
-  "KMS.OptInRequired": "KmsOptInRequired",
-  "KMS.ThrottlingException": "KmsThrottled",
-  QueueAlreadyExists: "QueueNameExists"
-}
-
 /** An error code as the SDK cleans it: `ns#Name:detail,more` is `Name`. */
 const sanitize = (raw: string): string => {
   const first = raw.split(",")[0]!.split(":")[0]!
@@ -239,22 +148,48 @@ const stringIn = (data: unknown, key: string): string | undefined =>
   Predicate.hasProperty(data, key) && Predicate.isString(data[key]) ? data[key] : undefined
 
 /**
- * An error shaped and named as the SDK's. The code is looked for where the SDK looks in query
- * compatible mode: the `x-amzn-query-error` header, then `x-amzn-errortype`, then `__type`. A
- * modeled exception blames the sender; any other error blames whoever its HTTP status blames.
+ * The reason of an error answer. The code is looked for where the SDK looks in query compatible
+ * mode: the `x-amzn-query-error` header, then `x-amzn-errortype`, then `__type`.
  */
-export const errorOf = (response: Response, data: unknown) => {
-  const queryError = headerOf(response.headers, "x-amzn-query-error")?.split(";")
-  const errorType = headerOf(response.headers, "x-amzn-errortype")
-  const type = stringIn(data, "__type")
-  const raw = queryError?.[0] ?? errorType ?? type
-  const code = raw === undefined ? "Unknown" : sanitize(raw)
-  const modeled = MODELED_BY_QUERY_CODE[code] ?? (MODELED.has(code) ? code : undefined)
-  const message = stringIn(data, "message") ?? stringIn(data, "Message") ?? "UnknownError"
-  return Object.assign(new Error(message), {
-    name: modeled ?? code,
-    $fault: modeled !== undefined || response.status < 500 ? ("client" as const) : ("server" as const),
-    $metadata: metadataOf(response),
-    ...(queryError === undefined ? {} : { Code: queryError[0], Type: queryError[1] })
-  })
+export const errorOf = (response: Response, data: unknown, target: () => Target): SqsErrorReason => {
+  const raw =
+    headerOf(response.headers, "x-amzn-query-error")?.split(";")[0] ??
+    headerOf(response.headers, "x-amzn-errortype") ??
+    stringIn(data, "__type")
+  return classifyAnswer(
+    {
+      status: response.status,
+      code: raw === undefined ? "Unknown" : sanitize(raw),
+      message: stringIn(data, "message") ?? stringIn(data, "Message") ?? "UnknownError"
+    },
+    target()
+  )
+}
+
+/**
+ * The output of a successful call, with `$metadata` (and received binary attributes as bytes);
+ * its reason otherwise: an error answer, or a body that is not SQS's (not JSON, or JSON but no
+ * object in a 2xx answer, which is not safe to retry).
+ */
+export const decode = <O>(
+  action: Action,
+  response: Response,
+  target: () => Target
+): Effect.Effect<O, SqsErrorReason> => {
+  const ok = response.status >= 200 && response.status < 300
+  return Effect.try({
+    // SQS answers `{}` when there is nothing to say (an empty receive); an empty error body is no reason.
+    try: (): unknown => (response.body === "" ? {} : JSON.parse(response.body)),
+    catch: () => classifyAnswer({ status: response.status, unreadable: true }, target())
+  }).pipe(
+    Effect.flatMap((data) => {
+      if (!ok) return Effect.fail(errorOf(response, data, target))
+      if (!Predicate.isObject(data) || Array.isArray(data))
+        return Effect.fail(classifyAnswer({ status: response.status, unreadable: true }, target()))
+      const output = data as Record<string, unknown>
+      output.$metadata = metadataOf(response)
+      if (action === "ReceiveMessage") decodeReceivedAttributes(output)
+      return Effect.succeed(output as O)
+    })
+  )
 }

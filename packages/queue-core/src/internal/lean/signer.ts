@@ -1,43 +1,95 @@
 /**
- * SigV4 signing for the lean transport, with the SDK's own signer (`@smithy/signature-v4`) and
- * the SHA-256 the SDK uses on Node (`@smithy/core/checksum`, over `node:crypto`).
+ * SigV4 signing for the lean transport, synchronous, over `node:crypto`.
  *
- * The request is signed as the SDK signs it: service `sqs`, the region of the settings, every
- * header it sends except `user-agent` (the signer leaves that one out), a session token in
- * `x-amz-security-token` when the credentials carry one, and `x-amz-content-sha256`. The signing
- * time is passed in, so it comes from `Clock`.
+ * A request is signed as the SDK's signer (`@smithy/signature-v4`) signs it: every header it
+ * carries (the transport sends no `user-agent` through here, the one header the SDK leaves out),
+ * `x-amz-date`, a session token in `x-amz-security-token` when the credentials carry one, and
+ * the body's SHA-256 in `x-amz-content-sha256`. The signing key depends only on the secret, the
+ * day, the region and the service, so it is derived once a day per set of credentials rather
+ * than with four HMACs per request. The tests check it against AWS's SigV4 test suite and the
+ * SDK's signer.
  */
-import { Sha256 } from "@smithy/core/checksum"
-import { SignatureV4 } from "@smithy/signature-v4"
-import { Effect } from "effect"
-import type { Credentials } from "./credentials.ts"
+import { createHmac, hash } from "node:crypto"
+import type { Credentials } from "../credentials.ts"
 
-/** The request shape the SDK's signer takes (`HttpRequest` of `@smithy/types`). */
-export type SignableRequest = Parameters<SignatureV4["sign"]>[0]
+/** What is signed: header names in lower case, the path already in its canonical form. */
+export interface SignableRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
 
-/** Signs requests for one region; fails with the signer's own error. */
+export interface Scope {
+  readonly region: string
+  readonly service: string
+  /** Send and sign `x-amz-content-sha256`, as the SDK does (default true). */
+  readonly contentSha256?: boolean | undefined
+}
+
+/** Signs requests at a time in Clock millis: the headers to send, `authorization` included. */
 export type Sign = (
   request: SignableRequest,
   credentials: Credentials,
-  signingDate: Date
-) => Effect.Effect<SignableRequest["headers"], unknown>
+  nowMillis: number
+) => Record<string, string>
+
+const ALGORITHM = "AWS4-HMAC-SHA256"
+
+/** `20150830T123600Z` for a time. */
+export const amzDate = (millis: number): string => {
+  const iso = new Date(millis).toISOString()
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`
+}
+
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data).digest()
+
+const deriveKey = (secret: string, day: string, region: string, service: string): Buffer =>
+  hmac(hmac(hmac(hmac(`AWS4${secret}`, day), region), service), "aws4_request")
+
+/** Keys kept at once: a process has one set of credentials, renewed now and then. */
+const MAX_KEYS = 16
 
 /**
- * The SDK's signer takes its credentials when it is made, so there is one per set of credentials
- * (renewed credentials get a new one); derived signing keys are cached by the signer itself.
+ * A signer for one scope, with its own cache of signing keys by (secret, day); the region and
+ * service are the scope's. Header values are trimmed and inner runs of spaces folded, as SigV4
+ * canonicalises them.
  */
-export const make = (region: string): Sign => {
-  const signers = new WeakMap<Credentials, SignatureV4>()
-  const signerFor = (credentials: Credentials): SignatureV4 => {
-    const known = signers.get(credentials)
+export const make = (scope: Scope): Sign => {
+  const keys = new Map<string, Buffer>()
+  const keyFor = (secret: string, day: string): Buffer => {
+    const id = `${day}/${secret}`
+    const known = keys.get(id)
     if (known !== undefined) return known
-    const signer = new SignatureV4({ credentials, region, service: "sqs", sha256: Sha256 })
-    signers.set(credentials, signer)
-    return signer
+    if (keys.size >= MAX_KEYS) keys.clear()
+    const key = deriveKey(secret, day, scope.region, scope.service)
+    keys.set(id, key)
+    return key
   }
-  return (request, credentials, signingDate) =>
-    Effect.tryPromise({
-      try: () => signerFor(credentials).sign(request, { signingDate }),
-      catch: (error) => error
-    }).pipe(Effect.map((signed) => signed.headers))
+  const scopeTail = `/${scope.region}/${scope.service}/aws4_request`
+  const withContentSha256 = scope.contentSha256 ?? true
+
+  return (request, credentials, nowMillis) => {
+    const date = amzDate(nowMillis)
+    const day = date.slice(0, 8)
+    const payloadHash = hash("sha256", request.body)
+    const headers: Record<string, string> = { ...request.headers, "x-amz-date": date }
+    if (credentials.sessionToken !== undefined) headers["x-amz-security-token"] = credentials.sessionToken
+    if (withContentSha256) headers["x-amz-content-sha256"] = payloadHash
+
+    const names = Object.keys(headers).sort()
+    let canonicalHeaders = ""
+    for (const name of names) {
+      canonicalHeaders += `${name}:${headers[name]!.trim().replace(/\s+/g, " ")}\n`
+    }
+    const signedHeaders = names.join(";")
+    const canonicalRequest = `${request.method}\n${request.path}\n\n${canonicalHeaders}\n${signedHeaders}\n${payloadHash}`
+    const credentialScope = `${day}${scopeTail}`
+    const stringToSign = `${ALGORITHM}\n${date}\n${credentialScope}\n${hash("sha256", canonicalRequest)}`
+    const signature = createHmac("sha256", keyFor(credentials.secretAccessKey, day))
+      .update(stringToSign)
+      .digest("hex")
+    headers.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${signedHeaders}, Signature=${signature}`
+    return headers
+  }
 }

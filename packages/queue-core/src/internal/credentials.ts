@@ -1,16 +1,16 @@
 /**
- * Credentials for the lean transport: where they come from, and a cache that renews them before
- * they expire.
+ * Credentials of SQS (both transports) and S3: where they come from, and, for the lean
+ * transport, a cache that renews them before they expire.
  *
  * The source is the SDK's own default provider chain (environment, SSO, web identity, shared
  * files, container and instance metadata), as an `SQSClient` would use, or the placeholder
- * credentials `SqsClient` hands to loopback servers. The cache reads time from `Clock`, so tests
+ * credentials loopback servers get. `SqsClient` makes one source and shares it with the SDK
+ * client, the lean transport and (through its service) `PayloadStore`. The cache reads time from `Clock`, so tests
  * drive expiry with `TestClock`, and renews at most one at a time: concurrent requests share one
  * refresh.
  */
-import { defaultProvider } from "@aws-sdk/credential-provider-node"
 import { Clock, Duration, Effect, Ref, Semaphore } from "effect"
-import { addSecret } from "../../Redact.ts"
+import { addSecret } from "../Redact.ts"
 
 /** What SigV4 needs; `expiration` marks temporary credentials. */
 export interface Credentials {
@@ -43,9 +43,19 @@ export const remembering =
       return credentials
     })
 
-/** The SDK's default credential chain, with the region its nested clients (STS, SSO) should use. */
-export const defaultChain = (region: string): CredentialSource =>
-  remembering(defaultProvider({ parentClientConfig: { region } }))
+/**
+ * The SDK's default credential chain, with the region its nested clients (STS, SSO) should use.
+ * The chain's package is loaded on the first call, so that loopback programs never load it.
+ */
+export const defaultChain = (region: string): CredentialSource => {
+  let chain: Promise<CredentialSource> | undefined
+  return remembering((options) => {
+    chain ??= import("@aws-sdk/credential-provider-node").then(({ defaultProvider }) =>
+      defaultProvider({ parentClientConfig: { region } })
+    )
+    return chain.then((provider) => provider(options))
+  })
+}
 
 /** The source for resolved settings: the placeholders or the chain, as `SqsConfig` decided. */
 export const sourceFor = (settings: {
