@@ -64,6 +64,7 @@ export const spawnApp = (
     [
       // As scripts/start-app.sh starts them.
       "--max-semi-space-size=2",
+      "--heap-growing-percent=50",
       ...(options.preload === undefined ? [] : [`--import=${options.preload}`]),
       `apps/${app}/dist/main.js`,
       ...args
