@@ -24,6 +24,7 @@ import { BodyTooLarge, readAtMost } from "./internal/boundedBody.ts"
 import { type CredentialSource, defaultChain, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import { formatPointer, type S3Pointer } from "./LargePayloads.ts"
+import * as RequestPolicy from "./internal/requestPolicy.ts"
 import { redact } from "./Redact.ts"
 import * as Schedules from "./Schedules.ts"
 import { SqsClient } from "./SqsClient.ts"
@@ -153,8 +154,17 @@ const fromSdk = (
   policy: LargePayloads.ReadPolicy,
   options: Options = {}
 ): PayloadStore["Service"] => {
-  const schedule = options.retrySchedule ?? Schedules.request
   const timeout = Duration.fromInputUnsafe(options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
+  // The request layer's policy, as for SQS: retried while transient, each retry logged (debug).
+  const retried = RequestPolicy.retrying<PayloadMissing | PayloadStoreError | PayloadRefused>(
+    [
+      {
+        schedule: options.retrySchedule ?? Schedules.request,
+        retryWhile: (error) => error._tag === "PayloadStoreError" && error.retryable
+      }
+    ],
+    { describe: (error) => error.message, warn: () => false }
+  )
 
   /**
    * One S3 call, `send` then `read` (what is left of its answer), within one deadline and retried
@@ -192,22 +202,18 @@ const fromSdk = (
           })
         })
       )
-    ).pipe(
-      Effect.timeoutOrElse({
-        duration: timeout,
-        orElse: () =>
-          Effect.fail(
-            new PayloadStoreError({
-              message: `S3 ${action} ${where}: no answer within ${Duration.format(timeout)}`,
-              retryable: true
-            })
-          )
-      })
     )
-    return Effect.retry(once, {
-      schedule,
-      while: (error) => error._tag === "PayloadStoreError" && error.retryable
-    })
+    return retried(
+      RequestPolicy.withDeadline(
+        once,
+        timeout,
+        () =>
+          new PayloadStoreError({
+            message: `S3 ${action} ${where}: no answer within ${Duration.format(timeout)}`,
+            retryable: true
+          })
+      )
+    )
   }
 
   /** The object's bytes as text, refused once more than `limit` bytes have come. */

@@ -11,9 +11,10 @@ const doublingUpTo = (first: Duration.Input, longest: Duration.Input): Schedule.
   Schedule.min([Schedule.exponential(first), Schedule.spaced(longest)]).pipe(Schedule.jittered)
 
 /**
- * A whole SQS request that failed transiently (unreachable endpoint, throttling, 5xx): again after
- * 100 ms, 200 ms, 400 ms, 800 ms (jittered), then the error goes to the caller. Receives are not
- * retried by the client: the consumer's poll loop has its own schedule.
+ * A whole SQS or S3 request that failed transiently (unreachable endpoint, throttling, 5xx):
+ * again after 100 ms, 200 ms, 400 ms, 800 ms (jittered), then the error goes to the caller.
+ * Receives are not retried by the client (the consumer's poll loop has its own schedule), nor
+ * sends that SQS may be storing.
  *
  * @category schedules
  */
@@ -23,8 +24,8 @@ export const request: Schedule.Schedule<unknown, unknown> = Schedule.exponential
 )
 
 /**
- * Entries of a batch request that SQS failed on its side: sent again after 50 ms, 100 ms, 200 ms,
- * ... (jittered), 6 times.
+ * Entries of a batch request that SQS failed on its side (sends, deletes, visibility changes):
+ * sent again after 50 ms, 100 ms, 200 ms, ... (jittered), 6 times.
  *
  * @category schedules
  */
@@ -50,10 +51,10 @@ export const receiveRetry: Schedule.Schedule<unknown, unknown> = doublingUpTo("2
 export const messageRetryDelay: Schedule.Schedule<unknown, unknown> = doublingUpTo("1 second", "15 minutes")
 
 /**
- * A send refused before it reached SQS (connection refused, host not found): it surely was not
- * stored, so it is tried again after 200 ms, growing to 2 s (jittered), for up to 30 s, enough to
- * ride out a restart of the endpoint. (A send whose connection broke mid-request is not retried:
- * SQS may have stored it.)
+ * A send refused before it reached SQS (connection refused, host not found), once `request` has
+ * given up: it surely was not stored, so it is tried again after 200 ms, growing to 2 s
+ * (jittered), for up to 30 s, enough to ride out a restart of the endpoint. (A send that got no
+ * answer is never sent again: SQS may be storing it; see `SqsClient`.)
  *
  * @category schedules
  */

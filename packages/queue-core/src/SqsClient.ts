@@ -2,10 +2,12 @@
  * The SQS client as a scoped Effect service.
  *
  * Every call is cancellable (interrupting the fiber aborts its HTTP request), fails with a typed
- * `SqsError`, and is retried under `retrySchedule` while its error is retryable. The SDK's own
- * retries are off so that there is one retry policy, visible and testable. ReceiveMessage is the
- * exception: it is never retried here, because whoever polls (the consumer's poll loop) has its
- * own schedule, and a retry inside a poll would multiply with it and delay shutdown.
+ * `SqsError`, and is retried under `retrySchedule` while its error is retryable (a send only
+ * while sending it again is safe: refused before it reached SQS, or its connection reset). The
+ * SDK's own retries are off so that there is one retry policy (`internal/requestPolicy.ts`,
+ * shared with `PayloadStore`), visible and testable. ReceiveMessage is never retried here:
+ * whoever polls (the consumer's poll loop) has its own schedule, and a retry inside a poll would
+ * multiply with it and delay shutdown.
  *
  * Every request has a deadline (`requestTimeout`, 5 s by default; a long poll gets its wait on
  * top): an endpoint that accepts connections and never answers costs seconds, not minutes. Each
@@ -26,6 +28,7 @@ import * as AnswerLimits from "./internal/answerLimits.ts"
 import * as Credentials from "./internal/credentials.ts"
 import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
 import * as Lean from "./internal/lean/transport.ts"
+import * as RequestPolicy from "./internal/requestPolicy.ts"
 import * as Schedules from "./Schedules.ts"
 import * as SqsConfig from "./SqsConfig.ts"
 import { classify, SqsError } from "./SqsError.ts"
@@ -115,19 +118,27 @@ const pollTimeout = (input: object, requestTimeout: Duration.Duration): Duration
 }
 
 /**
- * Logs each retry as it starts: at warning level when SQS cannot be reached or does not answer
- * (the program is stalled and someone should know why), at debug level for throttling and SQS's
- * own failures, which retries absorb.
+ * Retries are logged as they start: at warning level when SQS cannot be reached or does not
+ * answer (the program is stalled and someone should know why), at debug level for throttling and
+ * SQS's own failures, which retries absorb.
  */
-const logRetries = (schedule: Schedule.Schedule<unknown, SqsError>): Schedule.Schedule<unknown, SqsError> =>
-  Schedule.tap(schedule, ({ input: error, duration, attempt }) => {
-    // Whole milliseconds: a jittered delay would print its nanoseconds.
-    const delay = Duration.format(Duration.millis(Math.round(Duration.toMillis(duration))))
-    const line = `SQS ${error.action}: ${error.message}; retry ${attempt} in ${delay}`
-    return error.reason._tag === "EndpointUnreachable" || error.reason._tag === "ConnectionLost"
-      ? Effect.logWarning(line)
-      : Effect.logDebug(line)
-  })
+const retryLog: RequestPolicy.RetryLog<SqsError> = {
+  describe: (error) => `SQS ${error.action}: ${error.message}`,
+  warn: (error) => error.reason._tag === "EndpointUnreachable" || error.reason._tag === "ConnectionLost"
+}
+
+/** SQS surely did not get the request: nothing answered at the endpoint. */
+const refusedBeforeSqs = (error: SqsError) => error.reason._tag === "EndpointUnreachable"
+
+/**
+ * Whether a failed send may be sent again: when SQS surely did not get it, or its connection was
+ * reset (most often a keep-alive connection the server closed as the request went out, never
+ * read; SQS's own SDKs retry it too, at the same small risk of a duplicate). A send that got no
+ * answer is not: SQS may be storing it.
+ */
+const sendRetryable = (error: SqsError) =>
+  error.isRetryable &&
+  (!error.mayHaveReachedSqs || (error.reason._tag === "ConnectionLost" && error.reason.reset))
 
 /** The SDK's SQS package and a client of it, loaded on the first call that needs them. */
 interface Sdk {
@@ -184,31 +195,31 @@ const fromSdk = (
   const requestTimeout = Duration.fromInputUnsafe(policy.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT)
   const retrySchedule = policy.retrySchedule ?? defaultRetrySchedule
   const reconnectSchedule = policy.reconnectSchedule ?? Schedules.reconnect
-  /** The schedule for errors `retryWhile` accepts, logging each retry it makes (and none other). */
-  const retrying = (
-    schedule: Schedule.Schedule<unknown, SqsError>,
-    retryWhile: (error: SqsError) => boolean
-  ) => logRetries(Schedule.while(schedule, ({ input }) => retryWhile(input)))
-
   /**
-   * A send that went unanswered may be being stored: it is not retried. One whose connection was
-   * reset is (see `ConnectionLost`), and one refused before it reached SQS is retried for longer
-   * (`reconnectSchedule`), to ride out a restart. A poll is not retried at all (see above).
+   * The request layer's policy (see `requestPolicy.ts`), by kind: any action is retried while
+   * its error is retryable; a send only while resending is safe (`sendRetryable`), and then,
+   * refused before it reached SQS, for longer (`reconnectSchedule`), to ride out a restart; a
+   * poll not at all (see above).
    */
+  const policies = {
+    other: RequestPolicy.retrying([{ schedule: retrySchedule, retryWhile: (error) => error.isRetryable }], retryLog),
+    send: RequestPolicy.retrying(
+      [
+        { schedule: retrySchedule, retryWhile: sendRetryable },
+        { schedule: reconnectSchedule, retryWhile: refusedBeforeSqs }
+      ],
+      retryLog
+    ),
+    poll: RequestPolicy.retrying<SqsError>([], retryLog)
+  }
+
   const action = <I extends object, O>(
     name: string,
     command: CommandName,
     kind: "send" | "poll" | "other" = "other",
     viaLean?: (input: I, deadline: Duration.Duration) => Effect.Effect<O, SqsError>
   ) => {
-    const retryWhile = (error: SqsError) =>
-      error.isRetryable &&
-      (kind === "other" ||
-        !error.mayHaveReachedSqs ||
-        (kind === "send" && error.reason._tag === "ConnectionLost" && error.reason.reset))
-    const refusedBeforeSqs = (error: SqsError) => error.reason._tag === "EndpointUnreachable"
-    const retries = retrying(retrySchedule, retryWhile)
-    const reconnects = retrying(reconnectSchedule, refusedBeforeSqs)
+    const retried = policies[kind]
     const countCall = Metric.update(Metric.withAttributes(SqsMetrics.apiCalls, { action: name }), 1)
     return (input: I): Effect.Effect<O, SqsError> => {
       const timeout = kind === "poll" ? pollTimeout(input, requestTimeout) : requestTimeout
@@ -217,30 +228,25 @@ const fromSdk = (
       // not stall the program.
       const attempt =
         viaLean === undefined
-          ? Effect.flatMap(sdk, ({ module, client }) =>
-              Effect.tryPromise({
-                try: (signal) => {
-                  const Command = module[command] as unknown as new (input: I) => never
-                  return client.send(new Command(input), { abortSignal: signal }) as Promise<O>
-                },
-                catch: (error) =>
-                  new SqsError({
-                    action: name,
-                    reason: classify(error, { location: settings.location, queue: queueOf(input) })
-                  })
-              })
-            ).pipe(
-              Effect.timeoutOrElse({
-                duration: timeout,
-                orElse: () =>
-                  Effect.fail(new SqsError({ action: name, reason: noAnswer(settings.location, timeout) }))
-              })
+          ? RequestPolicy.withDeadline(
+              Effect.flatMap(sdk, ({ module, client }) =>
+                Effect.tryPromise({
+                  try: (signal) => {
+                    const Command = module[command] as unknown as new (input: I) => never
+                    return client.send(new Command(input), { abortSignal: signal }) as Promise<O>
+                  },
+                  catch: (error) =>
+                    new SqsError({
+                      action: name,
+                      reason: classify(error, { location: settings.location, queue: queueOf(input) })
+                    })
+                })
+              ),
+              timeout,
+              () => new SqsError({ action: name, reason: noAnswer(settings.location, timeout) })
             )
           : viaLean(input, timeout)
-      const once = Effect.onExit(attempt, () => countCall)
-      if (kind === "poll") return once
-      const retried = Effect.retry(once, retries)
-      return kind === "send" ? Effect.retry(retried, reconnects) : retried
+      return retried(Effect.onExit(attempt, () => countCall))
     }
   }
 

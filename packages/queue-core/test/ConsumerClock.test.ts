@@ -237,6 +237,36 @@ describe("Consumer, in virtual time", () => {
       })
   )
 
+  it.effect("sends again a delete SQS failed on its side, when its entryRetrySchedule says", () =>
+    Effect.gen(function* () {
+      // SQS fails the entry on its side twice, then deletes it.
+      let deletes = 0
+      const sqs = yield* FakeSqs.make({
+        receive: once([message("a", 1)]),
+        delete: (input) =>
+          Effect.succeed(
+            ++deletes <= 2
+              ? { Successful: [], Failed: [{ Id: input.Entries[0].Id, Code: "InternalError", SenderFault: false }] }
+              : { Successful: [{ Id: input.Entries[0].Id }], Failed: [] }
+          )
+      })
+      const consumer = yield* Effect.forkChild(
+        Consumer.run("jobs", () => Effect.void, { entryRetrySchedule: Schedule.spaced("1 second") }).pipe(
+          Effect.provide(services(sqs.client))
+        )
+      )
+      yield* TestClock.adjust("10 seconds")
+      const calls = yield* sqs.callsOf("DeleteMessageBatch")
+      assert.deepStrictEqual(
+        calls.map((call) => call.at),
+        [0, 1_000, 2_000]
+      )
+      const stopping = yield* Effect.forkChild(Fiber.interrupt(consumer))
+      yield* TestClock.adjust("20 seconds")
+      yield* Fiber.join(stopping)
+    })
+  )
+
   it.effect("during an outage, shuts down without waiting for the client's own retries of a receive", () =>
     Effect.gen(function* () {
       // A client whose retries of a failed request would take hours: receives must not use them.

@@ -43,6 +43,8 @@ export const settings: SqsConfig.SqsSettings = {
 export const make = (
   answers: {
     readonly receive?: (input: any) => Effect.Effect<any, any>
+    /** What a DeleteMessageBatch answers (default: every entry deleted). */
+    readonly delete?: (input: any) => Effect.Effect<any, any>
     /** How long a request takes to reach SQS, by action and input (default: no time). */
     readonly latency?: (action: string, input: any) => Duration.Input
   } = {}
@@ -75,7 +77,7 @@ export const make = (
       receiveMessage: record("ReceiveMessage", (input) =>
         answers.receive ? answers.receive(input) : emptyLongPoll(input)
       ),
-      deleteMessageBatch: record("DeleteMessageBatch", allSucceed),
+      deleteMessageBatch: record("DeleteMessageBatch", answers.delete ?? allSucceed),
       changeMessageVisibilityBatch: record("ChangeMessageVisibilityBatch", allSucceed)
     } as SqsClient.SqsClient["Service"]
     const callsOf = (action: string) =>

@@ -99,6 +99,11 @@ export interface Options {
    * (default: one per 10 messages in flight, from 2 to 16).
    */
   readonly settlementConcurrency?: number | undefined
+  /**
+   * When deletes and visibility changes that SQS failed on its side are sent again (default
+   * `Schedules.entryRetry`, as for the producer's sends).
+   */
+  readonly entryRetrySchedule?: Schedule.Schedule<unknown, unknown> | undefined
   /** Backoff between failed receives; the default grows from 200 ms to 20 s, jittered, forever. */
   readonly receiveRetrySchedule?: Schedule.Schedule<unknown, SqsError> | undefined
   /**

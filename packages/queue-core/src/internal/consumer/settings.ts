@@ -23,6 +23,7 @@ export interface Settings {
   readonly shutdownTimeout: Duration.Duration
   readonly deleteFlushDelay: Duration.Duration
   readonly settlementConcurrency: number
+  readonly entryRetrySchedule: Schedule.Schedule<unknown, unknown>
   readonly receiveRetrySchedule: Schedule.Schedule<unknown, SqsError>
   readonly emptyReceiveBackoff: Schedule.Schedule<unknown, unknown>
   readonly partialReceivePause: Duration.Duration
@@ -98,6 +99,7 @@ export const settings = Effect.fnUntraced(function* (options: Options) {
     deleteFlushDelay:
       (yield* durationOption("deleteFlushDelay", options.deleteFlushDelay)) ?? Duration.millis(10),
     settlementConcurrency,
+    entryRetrySchedule: options.entryRetrySchedule ?? Schedules.entryRetry,
     receiveRetrySchedule: options.receiveRetrySchedule ?? defaultReceiveRetrySchedule,
     emptyReceiveBackoff: options.emptyReceiveBackoff ?? Schedules.emptyReceiveBackoff,
     partialReceivePause:

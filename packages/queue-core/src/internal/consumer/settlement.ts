@@ -19,7 +19,6 @@ import { Cause, Clock, Deferred, Duration, Effect, Exit, Metric, Option } from "
 import type { QueueMetrics } from "../../ConsumerMetrics.ts"
 import type { S3Pointer } from "../../LargePayloads.ts"
 import type { Queue, Queues } from "../../Queues.ts"
-import * as Schedules from "../../Schedules.ts"
 import type { SqsClient } from "../../SqsClient.ts"
 import type { SqsError } from "../../SqsError.ts"
 import * as EntryBatcher from "../entryBatcher.ts"
@@ -81,7 +80,7 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics, removeSt
       send: (QueueUrl, Entries) => sqs.deleteMessageBatch({ QueueUrl, Entries }),
       delay: settings.deleteFlushDelay,
       concurrency: settings.settlementConcurrency,
-      entryRetrySchedule: Schedules.entryRetry
+      entryRetrySchedule: settings.entryRetrySchedule
     })
     const visibility = yield* EntryBatcher.make<
       { readonly ReceiptHandle: string; readonly VisibilityTimeout: number },
@@ -91,7 +90,7 @@ export const make = ({ sqs, queues, queue, settings, inFlight, metrics, removeSt
       send: (QueueUrl, Entries) => sqs.changeMessageVisibilityBatch({ QueueUrl, Entries }),
       delay: Duration.zero,
       concurrency: settings.settlementConcurrency,
-      entryRetrySchedule: Schedules.entryRetry
+      entryRetrySchedule: settings.entryRetrySchedule
     })
 
     const changeVisibility = (held: Held, timeout: Duration.Duration) =>
