@@ -272,6 +272,9 @@ describe("Consumer, in virtual time", () => {
 
   it.effect("during an outage, shuts down without waiting for the client's own retries of a receive", () =>
     Effect.gen(function* () {
+      // The SDK's package is imported on the first call through it, on the wall clock: loaded
+      // here first, so that virtual time is not advanced past calls still waiting for it.
+      yield* Effect.promise(() => import("@aws-sdk/client-sqs"))
       // A client whose retries of a failed request would take hours: receives must not use them.
       let sends = 0
       const refusing = {
