@@ -65,6 +65,10 @@ start({
   buckets: BACKGROUND_CHECK_BUCKETS
 }).then(
   (server) => {
+    // Listening for signals before saying so: a caller may stop us as soon as it reads the lines.
+    const stop = () => server.stop().then(() => process.exit(0))
+    process.once("SIGINT", stop)
+    process.once("SIGTERM", stop)
     process.stdout.write(
       `local SQS listening on ${server.endpoint} (region ${server.region}` +
         `${latencyMs > 0 ? `, ${latencyMs} ms added to every request` : ""})\n`
@@ -76,9 +80,6 @@ start({
         process.stdout.write(`  queue ${server.deadLetterQueueOf(spec.name).url}\n`)
     }
     for (const bucket of BACKGROUND_CHECK_BUCKETS) process.stdout.write(`  bucket s3://${bucket}\n`)
-    const stop = () => server.stop().then(() => process.exit(0))
-    process.once("SIGINT", stop)
-    process.once("SIGTERM", stop)
   },
   (error: NodeJS.ErrnoException) =>
     fail(
