@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import type { SQSClient, SQSClientConfig } from "@aws-sdk/client-sqs"
-import { Context, Duration, Effect, Layer, Metric, Schedule, Scope } from "effect"
+import { Context, Duration, Effect, Layer, Metric, type Schedule, Scope } from "effect"
 import type * as Internal from "./internal/actions.ts"
 import { noAnswer, queueOf } from "./internal/actions.ts"
 import * as AnswerLimits from "./internal/answerLimits.ts"
@@ -202,7 +202,10 @@ const fromSdk = (
    * poll not at all (see above).
    */
   const policies = {
-    other: RequestPolicy.retrying([{ schedule: retrySchedule, retryWhile: (error) => error.isRetryable }], retryLog),
+    other: RequestPolicy.retrying(
+      [{ schedule: retrySchedule, retryWhile: (error) => error.isRetryable }],
+      retryLog
+    ),
     send: RequestPolicy.retrying(
       [
         { schedule: retrySchedule, retryWhile: sendRetryable },

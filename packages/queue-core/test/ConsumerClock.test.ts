@@ -246,7 +246,10 @@ describe("Consumer, in virtual time", () => {
         delete: (input) =>
           Effect.succeed(
             ++deletes <= 2
-              ? { Successful: [], Failed: [{ Id: input.Entries[0].Id, Code: "InternalError", SenderFault: false }] }
+              ? {
+                  Successful: [],
+                  Failed: [{ Id: input.Entries[0].Id, Code: "InternalError", SenderFault: false }]
+                }
               : { Successful: [{ Id: input.Entries[0].Id }], Failed: [] }
           )
       })
