@@ -248,7 +248,7 @@ const send = (
       )
       return yield* producer.sendAll(flags.queue, prepared.messages, {
         toMessage,
-        concurrency: flags.concurrency * Producer.MAX_BATCH_ENTRIES,
+        concurrency: flags.concurrency,
         onProgress: bar.update,
         stopWhen: shutdown.requested,
         abandonWhen: shutdown.forced

@@ -6,15 +6,19 @@
  *   `flushDelay`); each caller gets its own message id or its own error.
  * - Entries that SQS failed on its side (throttling, internal errors) are retried under
  *   `entryRetrySchedule`; entries failed by their own fault are reported to their caller with
- *   SQS's code and message. A request whose connection broke mid-way is not retried: SQS may
- *   have stored it, and sending again could duplicate the message.
+ *   SQS's code and message. A whole request is retried by the client only when sending it again
+ *   is safe (see `SqsClient`): one that got no answer is not, since SQS may be storing it.
  * - Every message is checked first against SQS's rules and the queue's settings (body size
  *   against the queue's `MaximumMessageSize`, characters, attributes, FIFO group and
  *   deduplication ids, delay): an invalid message fails with `InvalidMessage` and is not sent.
  * - `sendBatch` checks all its messages before sending any; `sendAll` streams any number of
- *   messages with bounded concurrency and constant memory, reporting progress. It can be stopped
- *   part-way (`stopWhen`: no further message is taken, the requests in flight are answered) and
- *   says how far it got (`answeredPrefix`), so that the rest can be sent later.
+ *   messages with constant memory, reporting progress. Their `concurrency` counts requests of the
+ *   call in flight (SendMessageBatch requests of up to 10, S3 uploads), as `Options.concurrency`
+ *   counts the producer's SendMessageBatch requests. All three go through one pipeline: the
+ *   trace context read once per call (or group), the same checks, the same upload of large
+ *   bodies, the same batcher. `sendAll` can be stopped part-way (`stopWhen`: no further
+ *   message is taken, the requests in flight are answered) and says how far it got
+ *   (`answeredPrefix`), so that the rest can be sent later.
  * - Inside a span, each message carries the span's trace context (a `traceparent` attribute) so
  *   that the consumer's span continues the trace (see `TraceContext`).
  * - With a payload bucket (`payloads`), a message larger than the threshold has its body stored
@@ -23,7 +27,18 @@
  * @since 0.1.0
  */
 import type { SendMessageBatchRequestEntry, SendMessageBatchResultEntry } from "@aws-sdk/client-sqs"
-import { Context, Duration, Effect, Exit, Layer, Option, type Schedule, Schema, type Stream } from "effect"
+import {
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  type Schedule,
+  Schema,
+  Semaphore,
+  type Stream
+} from "effect"
 import * as EntryBatcher from "./internal/entryBatcher.ts"
 import { sendAll as sendAllOf } from "./internal/producer/bulk.ts"
 import {
@@ -32,6 +47,7 @@ import {
   type BulkSummary,
   describeFailure,
   type ProducerError,
+  requestsInFlight,
   SendFailed,
   type SendOutcome,
   type Sent
@@ -39,7 +55,6 @@ import {
 import * as Offload from "./internal/producer/offload.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import { InvalidMessage, type OutgoingMessage, type ValidatedMessage, validate } from "./OutgoingMessage.ts"
-import type { PayloadStoreError } from "./PayloadStore.ts"
 import { PayloadStore } from "./PayloadStore.ts"
 import type { InvalidQueueRef } from "./QueueRef.ts"
 import { type Queue, Queues } from "./Queues.ts"
@@ -69,8 +84,9 @@ export class Producer extends Context.Service<
     /** Sends one message (a string is a body); concurrent calls share SendMessageBatch requests. */
     readonly send: (queue: string, message: OutgoingMessage | string) => Effect.Effect<Sent, ProducerError>
     /**
-     * Sends messages in batches of up to 10 entries and 1 MiB; the outcome of each message is
-     * returned in input order. Fails without sending anything when a message is invalid.
+     * Sends messages in batches of up to 10 entries and 1 MiB, at most `concurrency` requests in
+     * flight (default 4); the outcome of each message is returned in input order. Fails without
+     * sending anything when a message is invalid.
      */
     readonly sendBatch: (
       queue: string,
@@ -78,7 +94,8 @@ export class Producer extends Context.Service<
       options?: BatchOptions
     ) => Effect.Effect<ReadonlyArray<SendOutcome>, SqsError | InvalidMessage | InvalidQueueRef>
     /**
-     * Sends a stream of any length with bounded concurrency and constant memory. Invalid and
+     * Sends a stream of any length with constant memory, at most `concurrency` requests in flight
+     * (default 4). Invalid and
      * refused messages are counted and reported, not fatal. `stopWhen` stops it gracefully
      * (nothing more is taken, batches in flight are answered), `abandonWhen` at once; the summary
      * then says how far it got.
@@ -135,7 +152,10 @@ export interface Options {
   /** How long a send waits for others to share its request (default 10 ms). */
   readonly flushDelay?: Duration.Input | undefined
   readonly entryRetrySchedule?: Schedule.Schedule<unknown, unknown> | undefined
-  /** SendMessageBatch requests in flight at once (default 16); further sends wait for a slot. */
+  /**
+   * SendMessageBatch requests of the whole producer in flight at once (default 16), whichever
+   * call they serve; further sends wait for a slot.
+   */
   readonly concurrency?: number | undefined
   /**
    * Store bodies larger than the threshold in this S3 bucket and send pointers, as AWS's
@@ -168,6 +188,9 @@ const offloadFor = (payloads: LargePayloads.Options) =>
     return Offload.make(payloads, store.value)
   })
 
+/** A step of the pipeline that failed for this message (invalid, or its body not stored). */
+const isFailure = (result: ValidatedMessage | ProducerError): result is ProducerError => "_tag" in result
+
 const toSendFailed = (error: EntryBatcher.EntryFailed | SqsError): SendFailed | SqsError =>
   error._tag === "EntryFailed"
     ? new SendFailed({ code: error.code, reason: error.reason, senderFault: error.senderFault })
@@ -199,41 +222,107 @@ export const make = (options: Options = {}) =>
       return result instanceof InvalidMessage ? result : (offload.check(queue, result) ?? result)
     }
 
-    const check = (queue: Queue, message: OutgoingMessage | string) => {
-      const result = validateFor(queue, toMessage(message))
-      return result instanceof InvalidMessage ? Effect.fail(result) : Effect.succeed(result)
+    /** A message with the trace context (read once per call or group) and checked: plain functions. */
+    const checkWith = (
+      queue: Queue,
+      traceparent: Option.Option<string>,
+      message: OutgoingMessage | string
+    ): ValidatedMessage | InvalidMessage =>
+      validateFor(queue, TraceContext.injectWith(traceparent, toMessage(message)))
+
+    /** What a caller gets for SQS's answer to one entry. */
+    const toSent = (ok: SendMessageBatchResultEntry): Sent => ({
+      messageId: ok.MessageId ?? "",
+      sequenceNumber: ok.SequenceNumber
+    })
+
+    /** Stores the body in S3 when it goes there, under a permit of `limit` when given. */
+    const prepare = (queue: Queue, message: ValidatedMessage, limit?: Semaphore.Semaphore) => {
+      const stored = offload!.prepare(queue, message)
+      return limit === undefined ? stored : limit.withPermits(1)(stored)
     }
 
-    const submit = (queue: Queue, message: ValidatedMessage): Effect.Effect<Sent, SendFailed | SqsError> =>
-      batcher.submit(queue.url, message.entry, message.size).pipe(
-        Effect.map((ok): Sent => ({ messageId: ok.MessageId ?? "", sequenceNumber: ok.SequenceNumber })),
-        Effect.mapError(toSendFailed)
-      )
+    /** After a failed send: the object stored for it is deleted if SQS surely did not take it. */
+    const cleanUp = (stored: LargePayloads.S3Pointer | undefined, error: SendFailed | SqsError) =>
+      stored === undefined || offload === undefined ? Effect.void : offload.cleanUp(stored, error)
 
-    /** Sends a prepared message; an object stored for it is deleted if SQS surely did not take it. */
-    const submitPrepared = (queue: Queue, prepared: Offload.Prepared) =>
-      prepared.stored === undefined || offload === undefined
-        ? submit(queue, prepared.message)
-        : submit(queue, prepared.message).pipe(
-            Effect.tapError((error) => offload.cleanUp(prepared.stored!, error))
+    /**
+     * The one send pipeline, for one message (`send`): the trace context read once, checked, its
+     * body offloaded when large, submitted to share a request with concurrent callers.
+     */
+    const sendOne = (queue: Queue, message: OutgoingMessage | string) =>
+      Effect.flatMap(TraceContext.current, (traceparent): Effect.Effect<Sent, ProducerError> => {
+        const checked = checkWith(queue, traceparent, message)
+        if (checked instanceof InvalidMessage) return Effect.fail(checked)
+        const submit = (ready: ValidatedMessage, stored?: LargePayloads.S3Pointer) =>
+          batcher.submit(queue.url, ready.entry, ready.size).pipe(
+            Effect.mapBoth({ onSuccess: toSent, onFailure: toSendFailed }),
+            Effect.tapError((error) => cleanUp(stored, error))
           )
+        return offload === undefined || !offload.goesToS3(queue, checked)
+          ? submit(checked)
+          : Effect.flatMap(prepare(queue, checked), (prepared) => submit(prepared.message, prepared.stored))
+      })
 
-    const sendValidated = (
+    /**
+     * The same pipeline for a group of checked messages (`sendBatch`, a bulk send's group): large
+     * bodies stored in S3 first, in parallel; the valid messages sent together (`submitAll`), at
+     * most `limit`'s permits of requests in flight; the outcome of each, in order. Messages with no
+     * large body cost plain functions only.
+     */
+    const sendChecked = (
       queue: Queue,
-      message: ValidatedMessage
-    ): Effect.Effect<Sent, SendFailed | SqsError | PayloadStoreError> =>
-      offload === undefined
-        ? submit(queue, message)
-        : Effect.flatMap(offload.prepare(queue, message), (prepared) => submitPrepared(queue, prepared))
-
-    const sendTo = (queue: Queue, message: OutgoingMessage | string) =>
-      TraceContext.inject(toMessage(message)).pipe(
-        Effect.flatMap((traced) => check(queue, traced)),
-        Effect.flatMap((validated) => sendValidated(queue, validated))
-      )
+      checked: Array<ValidatedMessage | ProducerError>,
+      limit: Semaphore.Semaphore
+    ): Effect.Effect<ReadonlyArray<Exit.Exit<Sent, ProducerError>>> =>
+      Effect.gen(function* () {
+        let stored: Array<LargePayloads.S3Pointer | undefined> | undefined
+        if (offload !== undefined) {
+          const large: Array<number> = []
+          for (const [index, result] of checked.entries())
+            if (!isFailure(result) && offload.goesToS3(queue, result)) large.push(index)
+          if (large.length > 0) {
+            const objects: Array<LargePayloads.S3Pointer | undefined> = []
+            stored = objects
+            yield* Effect.forEach(
+              large,
+              (index) =>
+                prepare(queue, checked[index] as ValidatedMessage, limit).pipe(
+                  Effect.match({
+                    onSuccess: (prepared) => {
+                      checked[index] = prepared.message
+                      objects[index] = prepared.stored
+                    },
+                    onFailure: (error) => {
+                      checked[index] = error
+                    }
+                  })
+                ),
+              { concurrency: "unbounded", discard: true }
+            )
+          }
+        }
+        const entries: Array<{ readonly entry: ValidatedMessage["entry"]; readonly size: number }> = []
+        for (const result of checked) if (!isFailure(result)) entries.push(result)
+        const answers = entries.length === 0 ? [] : yield* batcher.submitAll(queue.url, entries, limit)
+        let next = 0
+        const unsent: Array<Effect.Effect<void>> = []
+        const outcomes = checked.map((result, index): Exit.Exit<Sent, ProducerError> => {
+          if (isFailure(result)) return Exit.fail(result)
+          const exit = Exit.mapBoth(answers[next++]!, { onSuccess: toSent, onFailure: toSendFailed })
+          const object = stored?.[index]
+          if (object !== undefined && Exit.isFailure(exit)) {
+            const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
+            if (error !== undefined) unsent.push(cleanUp(object, error))
+          }
+          return exit
+        })
+        if (unsent.length > 0) yield* Effect.all(unsent, { concurrency: "unbounded", discard: true })
+        return outcomes
+      })
 
     const send = (queueRef: string, message: OutgoingMessage | string) =>
-      Effect.flatMap(queues.resolve(queueRef), (queue) => sendTo(queue, message))
+      Effect.flatMap(queues.resolve(queueRef), (queue) => sendOne(queue, message))
 
     const sendBatch = Effect.fnUntraced(function* (
       queueRef: string,
@@ -241,66 +330,40 @@ export const make = (options: Options = {}) =>
       batchOptions?: BatchOptions
     ) {
       const queue = yield* queues.resolve(queueRef)
-      const validated: Array<ValidatedMessage> = []
+      const traceparent = yield* TraceContext.current
+      const checked: Array<ValidatedMessage | ProducerError> = []
       for (const [index, message] of messages.entries()) {
-        const result = validateFor(queue, yield* TraceContext.inject(toMessage(message)))
+        const result = checkWith(queue, traceparent, message)
         if (result instanceof InvalidMessage) {
           return yield* messages.length === 1 ? result : new InvalidMessage({ reason: result.reason, index })
         }
-        validated.push(result)
+        checked.push(result)
       }
-      return yield* Effect.forEach(
-        validated,
-        (message, index) =>
-          sendValidated(queue, message).pipe(
-            Effect.match({
-              onSuccess: (sent): SendOutcome => ({ _tag: "Sent", index, ...sent }),
-              onFailure: (error): SendOutcome => ({ _tag: "Failed", index, ...describeFailure(error) })
-            })
-          ),
-        { concurrency: batchOptions?.concurrency ?? 40 }
+      const limit = yield* Semaphore.make(requestsInFlight(batchOptions?.concurrency))
+      const exits = yield* sendChecked(queue, checked, limit)
+      return exits.map(
+        (exit, index): SendOutcome =>
+          Exit.isSuccess(exit)
+            ? { _tag: "Sent", index, ...exit.value }
+            : {
+                _tag: "Failed",
+                index,
+                ...describeFailure(exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error)
+              }
       )
     })
 
-    /**
-     * A bulk send's batch: the trace context read once, each message checked by plain functions,
-     * the valid ones sent together; the outcome of each, in order.
-     */
+    /** A bulk send's group: the trace context read once, each message checked by plain functions. */
     const sendGroup =
-      <A>(queue: Queue, toOutgoing: (item: A) => OutgoingMessage | string) =>
+      <A>(queue: Queue, toOutgoing: (item: A) => OutgoingMessage | string, limit: Semaphore.Semaphore) =>
       (group: ReadonlyArray<A>): Effect.Effect<ReadonlyArray<Exit.Exit<Sent, ProducerError>>> =>
-        Effect.gen(function* () {
-          const traceparent = yield* TraceContext.current
-          const checked = group.map((item) =>
-            validateFor(queue, TraceContext.injectWith(traceparent, toMessage(toOutgoing(item))))
+        Effect.flatMap(TraceContext.current, (traceparent) =>
+          sendChecked(
+            queue,
+            group.map((item) => checkWith(queue, traceparent, toOutgoing(item))),
+            limit
           )
-          // Large bodies go to S3 first, in parallel; the rest need no effect at all.
-          if (offload !== undefined) {
-            return yield* Effect.forEach(
-              checked,
-              (result): Effect.Effect<Exit.Exit<Sent, ProducerError>> =>
-                result instanceof InvalidMessage
-                  ? Effect.succeed(Exit.fail(result))
-                  : Effect.exit(sendValidated(queue, result)),
-              { concurrency: "unbounded" }
-            )
-          }
-          const valid = checked.filter(
-            (result): result is ValidatedMessage => !(result instanceof InvalidMessage)
-          )
-          const answers = yield* batcher.submitAll(
-            queue.url,
-            valid.map((message) => ({ entry: message.entry, size: message.size }))
-          )
-          let next = 0
-          return checked.map((result): Exit.Exit<Sent, ProducerError> => {
-            if (result instanceof InvalidMessage) return Exit.fail(result)
-            return Exit.mapBoth(answers[next++]!, {
-              onSuccess: (ok): Sent => ({ messageId: ok.MessageId ?? "", sequenceNumber: ok.SequenceNumber }),
-              onFailure: toSendFailed
-            })
-          })
-        }).pipe(
+        ).pipe(
           Effect.withSpan(
             "Producer.sendBatch",
             { attributes: { queue: queue.name, messages: group.length } },
@@ -310,18 +373,23 @@ export const make = (options: Options = {}) =>
 
     const sendAll = <A, E, R>(queueRef: string, items: Stream.Stream<A, E, R>, bulk: BulkOptions<A>) =>
       Effect.flatMap(queues.resolve(queueRef), (queue) =>
-        sendAllOf(items, sendGroup(queue, bulk.toMessage), bulk)
+        Effect.flatMap(Semaphore.make(requestsInFlight(bulk.concurrency)), (limit) =>
+          sendAllOf(items, sendGroup(queue, bulk.toMessage, limit), bulk)
+        )
       )
 
+    /** The pipeline's check alone, with the trace context a send here would carry. */
     const validateOne = (queueRef: string, message: OutgoingMessage | string) =>
       Effect.flatMap(queues.resolve(queueRef), (queue) =>
-        Effect.map(
-          check(queue, message),
-          (checked): Checked => ({
-            size: checked.size,
-            throughS3: offload?.goesToS3(queue, checked) ?? false
-          })
-        )
+        Effect.flatMap(TraceContext.current, (traceparent) => {
+          const checked = checkWith(queue, traceparent, message)
+          return checked instanceof InvalidMessage
+            ? Effect.fail(checked)
+            : Effect.succeed<Checked>({
+                size: checked.size,
+                throughS3: offload?.goesToS3(queue, checked) ?? false
+              })
+        })
       )
 
     return Producer.of({ send, sendBatch, sendAll, validate: validateOne })

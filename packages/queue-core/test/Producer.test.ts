@@ -56,16 +56,52 @@ describe("Producer, in virtual time", () => {
       return { producer, peak }
     })
 
-  it.effect("a stream keeps at most its concurrency of messages in flight", () =>
+  it.effect("a stream keeps at most its concurrency of SendMessageBatch requests in flight", () =>
     Effect.gen(function* () {
       const { producer, peak } = yield* slowSends({})
       const sending = yield* Effect.forkChild(
-        producer.sendAll("jobs", Stream.range(1, 200), { toMessage: (n) => `message ${n}`, concurrency: 40 })
+        producer.sendAll("jobs", Stream.range(1, 200), { toMessage: (n) => `message ${n}`, concurrency: 4 })
       )
       yield* TestClock.adjust("1 minute")
       const summary = yield* Fiber.join(sending)
       assert.strictEqual(summary.sent, 200)
+      assert.strictEqual(peak.requests, 4)
       assert.strictEqual(peak.entries, 40)
+    })
+  )
+
+  it.effect("a batch keeps at most its concurrency of requests in flight, full requests of 10", () =>
+    Effect.gen(function* () {
+      const { producer, peak } = yield* slowSends({})
+      const sending = yield* Effect.forkChild(
+        producer.sendBatch(
+          "jobs",
+          Array.from({ length: 100 }, (_, i) => `message ${i}`),
+          { concurrency: 3 }
+        )
+      )
+      // 10 requests, 3 at a time, a second each.
+      yield* TestClock.adjust("3 seconds")
+      assert.isUndefined(sending.pollUnsafe(), "still sending after three rounds")
+      yield* TestClock.adjust("1 second")
+      const outcomes = yield* Fiber.join(sending)
+      assert.strictEqual(outcomes.filter((outcome) => outcome._tag === "Sent").length, 100)
+      assert.strictEqual(peak.requests, 3)
+      assert.strictEqual(peak.entries, 30)
+    })
+  )
+
+  it.effect("a stream's bound holds when its groups split into several requests (bodies over 1 MiB)", () =>
+    Effect.gen(function* () {
+      const { producer, peak } = yield* slowSends({})
+      // 300 KB bodies: 3 to a request, so each group of 10 needs 4 requests.
+      const body = "x".repeat(300_000)
+      const sending = yield* Effect.forkChild(
+        producer.sendAll("jobs", Stream.range(1, 40), { toMessage: () => body, concurrency: 2 })
+      )
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* Fiber.join(sending)).sent, 40)
+      assert.strictEqual(peak.requests, 2)
     })
   )
 

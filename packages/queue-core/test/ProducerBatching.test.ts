@@ -82,7 +82,7 @@ layer(LocalSqsServices, { excludeTestServices: true })("Producer batching (local
         const { server, name } = yield* freshQueue
         server.injectFaults({ action: "SendMessageBatch", entryFailureRate: 0.3 })
         const summary = yield* (yield* Producer.Producer)
-          .sendAll(name, Stream.range(1, 500), { toMessage: (n) => `message ${n}`, concurrency: 40 })
+          .sendAll(name, Stream.range(1, 500), { toMessage: (n) => `message ${n}`, concurrency: 4 })
           .pipe(Effect.ensuring(Effect.sync(() => server.clearFaults())))
         assert.deepStrictEqual([summary.sent, summary.failed], [500, 0])
         assert.isAbove(
@@ -134,7 +134,7 @@ layer(LocalSqsServices, { excludeTestServices: true })("Producer batching (local
       const seen = yield* Ref.make<Array<number>>([])
       const summary = yield* producer.sendAll(name, Stream.range(1, 1000), {
         toMessage: (n) => (n === 500 ? "" : `message ${n}`),
-        concurrency: 40,
+        concurrency: 4,
         onProgress: (progress) => Ref.update(seen, (all) => [...all, progress.sent + progress.failed])
       })
       assert.strictEqual(summary.sent, 999)

@@ -54,7 +54,7 @@ describe("Producer.sendAll stopped part-way, in virtual time", () => {
       const sending = yield* Effect.forkChild(
         producer.sendAll("jobs", Stream.range(1, 1000), {
           toMessage: (n) => `message ${n}`,
-          concurrency: 40,
+          concurrency: 4,
           stopWhen: Deferred.await(stop)
         })
       )
@@ -111,7 +111,7 @@ describe("Producer.sendAll stopped part-way, in virtual time", () => {
         const sending = yield* Effect.forkChild(
           producer.sendAll("jobs", Stream.range(1, 1000), {
             toMessage: (n) => `message ${n}`,
-            concurrency: 40,
+            concurrency: 4,
             abandonWhen: Deferred.await(abandon)
           })
         )
@@ -144,7 +144,7 @@ describe("Producer.sendAll stopped part-way, in virtual time", () => {
         producer.sendAll("jobs", Stream.range(1, 40), {
           // Empty bodies are invalid: one in each batch, the first batch answered last.
           toMessage: (n) => (n % 10 === 5 ? "" : `message ${n}`),
-          concurrency: 40,
+          concurrency: 4,
           maxFailuresKept: 2
         })
       )
@@ -176,7 +176,7 @@ layer(LocalSqsServices, { excludeTestServices: true })(
           const stop = yield* Deferred.make<void>()
           const first = yield* producer.sendAll(name, Stream.range(1, total), {
             toMessage: (n) => `message ${n}`,
-            concurrency: 40,
+            concurrency: 4,
             stopWhen: Deferred.await(stop),
             onProgress: (progress) => (progress.sent >= 200 ? Deferred.succeed(stop, undefined) : Effect.void)
           })
@@ -199,7 +199,7 @@ layer(LocalSqsServices, { excludeTestServices: true })(
           // Resuming after the prefix sends the rest: every message once, none missing.
           const rest = yield* producer.sendAll(name, Stream.range(first.answeredPrefix + 1, total), {
             toMessage: (n) => `message ${n}`,
-            concurrency: 40
+            concurrency: 4
           })
           server.clearFaults()
           assert.deepInclude(rest, { sent: total - first.sent, failed: 0, stopped: false })

@@ -64,13 +64,15 @@ export interface EntryBatcher<Entry, Ok, E> {
    */
   readonly submit: (queueUrl: string, entry: Entry, size?: number) => Effect.Effect<Ok, EntryFailed | E>
   /**
-   * Sends entries already gathered by the caller (a bulk send's batch) in as few requests as the
-   * limits allow, with no wait for others, under the same concurrency bound and entry retries;
-   * the outcome of each, in order.
+   * Sends entries already gathered by the caller (a batch, a bulk send's group) in as few
+   * requests as the limits allow, with no wait for others, under the same concurrency bound and
+   * entry retries; the outcome of each, in order. With `limit`, each request also holds one of its
+   * permits: the caller's own bound on its requests in flight.
    */
   readonly submitAll: (
     queueUrl: string,
-    entries: ReadonlyArray<{ readonly entry: Entry; readonly size: number }>
+    entries: ReadonlyArray<{ readonly entry: Entry; readonly size: number }>,
+    limit?: Semaphore.Semaphore
   ) => Effect.Effect<ReadonlyArray<Exit.Exit<Ok, EntryFailed | E>>>
 }
 
@@ -201,26 +203,33 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
         )
     })
 
-    /** Sends slots in requests within the limits, each request holding one of the permits. */
+    /**
+     * Sends slots in requests within the limits, each request holding one of the permits (and
+     * first one of `limit`'s, so that a caller waiting on its own bound holds none of the others).
+     */
     const sendChunked = (
       queueUrl: string,
-      items: ReadonlyArray<{ readonly size: number; readonly slot: Pending }>
+      items: ReadonlyArray<{ readonly size: number; readonly slot: Pending }>,
+      limit?: Semaphore.Semaphore
     ): Effect.Effect<void> =>
       Effect.forEach(
         chunk(items),
-        (batch) =>
-          requests.withPermits(1)(
+        (batch) => {
+          const request = requests.withPermits(1)(
             sendRequest(
               queueUrl,
               batch.map((item) => item.slot)
             )
-          ),
+          )
+          return limit === undefined ? request : limit.withPermits(1)(request)
+        },
         { concurrency: "unbounded", discard: true }
       )
 
     const submitAll = (
       queueUrl: string,
-      entries: ReadonlyArray<{ readonly entry: Entry; readonly size: number }>
+      entries: ReadonlyArray<{ readonly entry: Entry; readonly size: number }>,
+      limit?: Semaphore.Semaphore
     ): Effect.Effect<ReadonlyArray<Exit.Exit<Ok, EntryFailed | E>>> =>
       Effect.suspend(() => {
         const outcomes: Array<Exit.Exit<Ok, EntryFailed | E>> = []
@@ -233,7 +242,7 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
             }
           }
         }))
-        return Effect.as(sendChunked(queueUrl, items), outcomes)
+        return Effect.as(sendChunked(queueUrl, items, limit), outcomes)
       })
 
     return {

@@ -17,6 +17,7 @@ import {
   describeFailure,
   type ProducerError,
   type Progress,
+  requestsInFlight,
   type Sent
 } from "./model.ts"
 
@@ -95,7 +96,8 @@ export const sendAll = <A, E, R>(
       }
     }
 
-    const groupsInFlight = Math.max(1, Math.ceil((options.concurrency ?? 40) / GROUP_SIZE))
+    // A group is one request (more only when its bodies pass 1 MiB, which `sendGroup` bounds).
+    const groupsInFlight = requestsInFlight(options.concurrency)
     // Either marks the send stopped when it ends it: completing after the stream ended, it is
     // interrupted with the rest of the stream instead.
     const stopping = (effect: Effect.Effect<unknown> | undefined) =>

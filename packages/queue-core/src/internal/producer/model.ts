@@ -80,9 +80,19 @@ export type SendOutcome =
  * @category models
  */
 export interface BatchOptions {
-  /** Messages in flight at once (default 40: four SendMessageBatch requests). */
+  /**
+   * Requests of this call in flight at once: SendMessageBatch requests of up to 10 messages, and
+   * S3 uploads of large bodies (default 4). It counted messages before (default 40).
+   */
   readonly concurrency?: number | undefined
 }
+
+/** Requests of one `sendBatch` or `sendAll` in flight at once, unless given. */
+export const DEFAULT_CONCURRENCY = 4
+
+/** The requests in flight a call's options allow: at least one. */
+export const requestsInFlight = (concurrency: number | undefined): number =>
+  Math.max(1, Math.floor(concurrency ?? DEFAULT_CONCURRENCY))
 
 /**
  * Progress of a bulk send.
@@ -145,7 +155,10 @@ export interface BulkSummary<A> extends Progress {
 export interface BulkOptions<A> {
   /** Turns an item of the stream into a message (a string is a body). */
   readonly toMessage: (item: A) => OutgoingMessage | string
-  /** Messages in flight at once (default 40: four SendMessageBatch requests). */
+  /**
+   * Requests of this send in flight at once: SendMessageBatch requests of up to 10 messages, and
+   * S3 uploads of large bodies (default 4). It counted messages before (default 40).
+   */
   readonly concurrency?: number | undefined
   /** Called as messages are sent or fail (once per batch of up to 10). */
   readonly onProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
