@@ -18,10 +18,11 @@
  */
 import type { Readable } from "node:stream"
 import type { S3Client } from "@aws-sdk/client-s3"
-import { Context, Duration, Effect, Layer, type Schedule, Schema, Scope } from "effect"
+import { Context, Duration, Effect, Layer, type Schedule, Schema, type Scope } from "effect"
 import { MAX_OTHER_ANSWER_BYTES } from "./internal/answerLimits.ts"
 import { BodyTooLarge, readAtMost } from "./internal/boundedBody.ts"
 import { type CredentialSource, defaultChain, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
+import * as LazySdk from "./internal/lazySdk.ts"
 import * as RequestPolicy from "./internal/requestPolicy.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import { formatPointer, type S3Pointer } from "./LargePayloads.ts"
@@ -139,10 +140,7 @@ const DEFAULT_REQUEST_TIMEOUT = Duration.seconds(30)
 const MISSING = new Set(["NoSuchKey", "NoSuchBucket", "NotFound"])
 
 /** The S3 SDK's module and a client, loaded on first use: about 60 ms a process otherwise. */
-interface Sdk {
-  readonly module: typeof import("@aws-sdk/client-s3")
-  readonly client: S3Client
-}
+type Sdk = LazySdk.Loaded<typeof import("@aws-sdk/client-s3"), S3Client>
 
 /** UTF-8, strictly: a body with bytes that are not text was not written by an extended client. */
 const utf8 = new TextDecoder("utf-8", { fatal: true })
@@ -331,39 +329,24 @@ export const open = (
 ): Effect.Effect<PayloadStore["Service"], LargePayloads.InvalidPayloadOptions, Scope.Scope> =>
   Effect.gen(function* () {
     const policy = yield* policyOf(options)
-    const scope = yield* Effect.scope
-    const sdk = yield* Effect.cached(
-      // The S3 SDK and its request handler, loaded with the client.
-      Effect.promise(() =>
-        Promise.all([import("@aws-sdk/client-s3"), import("./internal/boundedHandler.ts")])
-      ).pipe(
-        Effect.flatMap(([module, { BoundedHttpHandler }]) =>
-          Effect.acquireRelease(
-            Effect.sync(
-              (): Sdk => ({
-                module,
-                client: new module.S3Client({
-                  region: settings.region,
-                  ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-                  forcePathStyle: settings.forcePathStyle,
-                  credentials:
-                    settings.credentials === "placeholder"
-                      ? { ...LOCAL_CREDENTIALS }
-                      : (credentials ?? defaultChain(settings.region)),
-                  // One retry policy, ours.
-                  maxAttempts: 1,
-                  // An object is read by `get` up to its bound; any other answer is small.
-                  requestHandler: new BoundedHttpHandler({ connectionTimeout: 5_000 }, ({ method }) =>
-                    method === "GET" ? policy.maxBytes + 1 : MAX_OTHER_ANSWER_BYTES
-                  )
-                })
-              })
-            ),
-            ({ client }) => Effect.sync(() => client.destroy())
+    const sdk = yield* LazySdk.lazyClient(
+      () => import("@aws-sdk/client-s3"),
+      (module, BoundedHttpHandler) =>
+        new module.S3Client({
+          region: settings.region,
+          ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+          forcePathStyle: settings.forcePathStyle,
+          credentials:
+            settings.credentials === "placeholder"
+              ? { ...LOCAL_CREDENTIALS }
+              : (credentials ?? defaultChain(settings.region)),
+          // One retry policy, ours.
+          maxAttempts: 1,
+          // An object is read by `get` up to its bound; any other answer is small.
+          requestHandler: new BoundedHttpHandler({ connectionTimeout: 5_000 }, ({ method }) =>
+            method === "GET" ? policy.maxBytes + 1 : MAX_OTHER_ANSWER_BYTES
           )
-        ),
-        Scope.provide(scope)
-      )
+        })
     )
     return fromSdk(sdk, settings, policy, options)
   })

@@ -21,12 +21,13 @@
  * @since 0.1.0
  */
 import type { SQSClient, SQSClientConfig } from "@aws-sdk/client-sqs"
-import { Context, Duration, Effect, Layer, Metric, type Schedule, Scope } from "effect"
+import { Context, Duration, Effect, Layer, Metric, type Schedule, type Scope } from "effect"
 import type * as Internal from "./internal/actions.ts"
 import { noAnswer, queueOf } from "./internal/actions.ts"
 import * as AnswerLimits from "./internal/answerLimits.ts"
 import * as Credentials from "./internal/credentials.ts"
 import { type CredentialSource, LOCAL_CREDENTIALS } from "./internal/credentials.ts"
+import * as LazySdk from "./internal/lazySdk.ts"
 import * as Lean from "./internal/lean/transport.ts"
 import * as RequestPolicy from "./internal/requestPolicy.ts"
 import * as Schedules from "./Schedules.ts"
@@ -141,10 +142,7 @@ const sendRetryable = (error: SqsError) =>
   (!error.mayHaveReachedSqs || (error.reason._tag === "ConnectionLost" && error.reason.reset))
 
 /** The SDK's SQS package and a client of it, loaded on the first call that needs them. */
-interface Sdk {
-  readonly module: typeof import("@aws-sdk/client-sqs")
-  readonly client: SQSClient
-}
+type Sdk = LazySdk.Loaded<typeof import("@aws-sdk/client-sqs"), SQSClient>
 
 /** The SDK commands of the actions, by the name the package exports them under. */
 type CommandName = {
@@ -299,51 +297,36 @@ export const open = (
       options.sdk?.credentials === undefined
         ? Credentials.sourceFor(settings)
         : Credentials.remembering(leanCredentials(options.sdk.credentials))
-    const scope = yield* Effect.scope
     // The SDK is loaded, and its client made, on the first call the lean transport does not
     // serve: a consumer over it never loads the SDK's SQS package.
-    const load = Effect.cached(
-      Effect.promise(() =>
-        Promise.all([import("@aws-sdk/client-sqs"), import("./internal/boundedHandler.ts")])
-      ).pipe(
-        Effect.flatMap(([module, { BoundedHttpHandler }]) =>
-          Effect.acquireRelease(
-            Effect.sync(
-              (): Sdk => ({
-                module,
-                client: new module.SQSClient({
-                  region: settings.region,
-                  ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
-                  // A copy of the placeholders: the SDK marks the credentials object it is given.
-                  credentials:
-                    settings.credentials === "placeholder" ? { ...LOCAL_CREDENTIALS } : credentials,
-                  // One retry policy, ours: the SDK's would multiply with it.
-                  maxAttempts: 1,
-                  // An endpoint that does not accept a connection in 5 s is unreachable. Each
-                  // request's own deadline is set above (`requestTimeout`); the SDK's 40 s is
-                  // only a backstop. Answers are bounded by the most SQS sends for the action
-                  // (see `answerLimits.ts`).
-                  requestHandler: new BoundedHttpHandler(
-                    { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
-                    ({ headers }) => AnswerLimits.forAction(headers["x-amz-target"])
-                  ),
-                  ...options.sdk,
-                  ...(options.sdk?.credentials === undefined ? {} : { credentials })
-                })
-              })
-            ),
-            ({ client }) => Effect.sync(() => client.destroy())
-          )
-        ),
-        Scope.provide(scope)
-      )
+    const load = yield* LazySdk.lazyClient(
+      () => import("@aws-sdk/client-sqs"),
+      (module, BoundedHttpHandler) =>
+        new module.SQSClient({
+          region: settings.region,
+          ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
+          // A copy of the placeholders: the SDK marks the credentials object it is given.
+          credentials: settings.credentials === "placeholder" ? { ...LOCAL_CREDENTIALS } : credentials,
+          // One retry policy, ours: the SDK's would multiply with it.
+          maxAttempts: 1,
+          // An endpoint that does not accept a connection in 5 s is unreachable. Each
+          // request's own deadline is set above (`requestTimeout`); the SDK's 40 s is
+          // only a backstop. Answers are bounded by the most SQS sends for the action
+          // (see `answerLimits.ts`).
+          requestHandler: new BoundedHttpHandler(
+            { connectionTimeout: 5_000, requestTimeout: 40_000, throwOnRequestTimeout: true },
+            ({ headers }) => AnswerLimits.forAction(headers["x-amz-target"])
+          ),
+          ...options.sdk,
+          ...(options.sdk?.credentials === undefined ? {} : { credentials })
+        })
     )
     const lean =
       settings.transport === "lean"
         ? yield* Lean.makeLeanActions(settings, { credentials, ...options.lean })
         : undefined
     return fromSdk(
-      yield* load,
+      load,
       settings,
       options,
       lean,
