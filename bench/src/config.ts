@@ -9,7 +9,8 @@
  * - IDLE_SECONDS: how long the idle consumers are watched (default 60; quick 2).
  * - REPETITIONS: runs of each contender in each scenario (default 3; quick 1).
  * - PROFILE_DIR: each contender run writes a V8 CPU profile there (open it in Chrome's DevTools).
- * - CONTENDER_NODE_OPTIONS: Node options for every contender (for example --max-old-space-size=64).
+ * - CONTENDER_NODE_FLAGS: Node and V8 flags for every contender, separated by spaces (for example
+ *   --max-semi-space-size=2); given on the command line, so V8's own flags are allowed too.
  */
 import { FULL, QUICK } from "./scenarios.ts"
 
@@ -24,7 +25,7 @@ export const config = {
   contenders: process.env.CONTENDERS?.split(";").map((name) => name.trim()),
   resultsDir: process.env.RESULTS_DIR ?? new URL("../results", import.meta.url).pathname,
   profileDir: process.env.PROFILE_DIR,
-  contenderNodeOptions: process.env.CONTENDER_NODE_OPTIONS,
+  contenderNodeFlags: (process.env.CONTENDER_NODE_FLAGS ?? "").split(" ").filter((flag) => flag !== ""),
   idleSeconds: Number(process.env.IDLE_SECONDS ?? (quick ? "2" : "60")),
   /** A run with more than this many cores' worth of other work on the machine is repeated. */
   busyCores: 0.25,

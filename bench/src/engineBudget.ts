@@ -18,7 +18,7 @@ export interface EngineResult {
 const program = new URL("engine/consumer.ts", import.meta.url).pathname
 
 const runOnce = async (env: Readonly<Record<string, string>>): Promise<number> => {
-  const [command, ...args] = onCore(1, [process.execPath, "--conditions=@bgcheck/source", program])
+  const [command, ...args] = onCore(1, [process.execPath, program])
   const { stdout } = await promisify(execFile)(command!, args, {
     cwd: new URL("..", import.meta.url).pathname,
     env: { PATH: process.env.PATH ?? "", MESSAGES: String(config.counts.engine), ...env }

@@ -21,14 +21,19 @@ export const cpuMsOf = (pid: number): number => {
 }
 
 /** Peak resident memory of a process so far, in MiB (VmHWM). */
-export const peakRssMiBOf = (pid: number): number => {
+const statusMiB = (pid: number, field: "VmHWM" | "VmRSS"): number => {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8")
-    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024
   } catch {
     return 0
   }
 }
+
+export const peakRssMiBOf = (pid: number): number => statusMiB(pid, "VmHWM")
+
+/** Resident memory now. */
+export const rssMiBOf = (pid: number): number => statusMiB(pid, "VmRSS")
 
 /** CPU time the whole machine has spent busy (all cores, everything but idle and iowait), in ms. */
 export const machineBusyMs = (): number => {

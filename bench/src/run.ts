@@ -72,7 +72,9 @@ export const runOnce = async (
   )
   const [command, ...args] = onCore(1, [
     process.execPath,
-    "--conditions=@bgcheck/source",
+    // Contenders import queue-core's built JavaScript, as its users do (`start` builds it).
+    ...(scenario.nodeFlags ?? []),
+    ...config.contenderNodeFlags,
     ...(config.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${config.profileDir}`]),
     `${srcDir}${contender.file}`
   ])
@@ -80,7 +82,6 @@ export const runOnce = async (
     cwd: new URL("..", import.meta.url).pathname,
     env: {
       PATH: process.env.PATH ?? "",
-      ...(config.contenderNodeOptions === undefined ? {} : { NODE_OPTIONS: config.contenderNodeOptions }),
       // Compiled code shared by the contenders: each starts faster (the runs are timed from their
       // first request, so this changes no figure).
       NODE_COMPILE_CACHE: COMPILE_CACHE,

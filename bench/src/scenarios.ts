@@ -27,6 +27,8 @@ export interface Scenario {
   readonly warmupMs?: number
   /** Environment of every contender in this scenario (handler time, slow messages, concurrency). */
   readonly env: Readonly<Record<string, string>>
+  /** Node and V8 flags of every contender in this scenario (none: Node's defaults). */
+  readonly nodeFlags?: ReadonlyArray<string>
   readonly contenders: ReadonlyArray<Contender>
   /** A run is stopped after this long; its rate then counts what was settled until then. */
   readonly capSeconds: number
@@ -144,6 +146,13 @@ export const QUICK: Counts = {
   capSeconds: 20,
   repetitions: 1
 }
+
+/**
+ * The heap flags the apps start with (`scripts/start-app.sh`): a small young generation and an
+ * old one grown by half instead of V8's default factor, so that a steady flow of short-lived
+ * objects does not grow the process.
+ */
+export const APP_NODE_FLAGS: ReadonlyArray<string> = ["--max-semi-space-size=2", "--heap-growing-percent=50"]
 
 export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
   const common = { capSeconds: counts.capSeconds, repetitions: counts.repetitions }
@@ -269,6 +278,19 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
       latencyMs: 0,
       count: counts.memory,
       env: {},
+      contenders: [queueCore(100), sqsConsumer("batch", 8), squiss(100), rawSdk(8)],
+      ...common,
+      capSeconds: counts.capSeconds * 6,
+      repetitions: 1
+    },
+    {
+      id: "memory-app-flags",
+      title: `memory: the same, every contender started with the apps' heap flags (${APP_NODE_FLAGS.join(" ")})`,
+      kind: "drain",
+      latencyMs: 0,
+      count: counts.memory,
+      env: {},
+      nodeFlags: APP_NODE_FLAGS,
       contenders: [queueCore(100), sqsConsumer("batch", 8), squiss(100), rawSdk(8)],
       ...common,
       capSeconds: counts.capSeconds * 6,

@@ -40,7 +40,8 @@ it("runs every scenario with every contender, settles every message once, and wr
     "slow-messages",
     "send",
     "send-20ms",
-    "memory"
+    "memory",
+    "memory-app-flags"
   ])
   for (const scenario of results.scenarios) {
     for (const contender of scenario.contenders) {
@@ -55,6 +56,10 @@ it("runs every scenario with every contender, settles every message once, and wr
   const steady = results.scenarios.find((s) => s.id === "steady")!
   for (const contender of steady.contenders) expect(contender.p99, contender.name).toBeDefined()
   expect(results.idle.map((i) => i.name)).toContain("queue-core")
+  for (const idle of results.idle) {
+    expect(idle.rssMiB, idle.name).toBeGreaterThan(0)
+    expect(idle.rssAppFlagsMiB, idle.name).toBeGreaterThan(0)
+  }
   expect(results.engine.map((e) => e.cpuMicrosPerMessage.median > 0)).toEqual([true, true])
   expect(readFileSync(join(resultsDir, "results.md"), "utf8")).toContain("| **queue-core** |")
   expect(readFileSync(join(resultsDir, "chart.svg"), "utf8")).toMatch(/^<svg[\s\S]*queue-core[\s\S]*<\/svg>$/)
