@@ -4,7 +4,9 @@
 # semi-space (its default grows to 32 MB, held in RSS for good by an app that allocated once),
 # and its old generation grows by half its live size between full collections rather than up to
 # 4x (a sender of 1,000,000 lines peaks at 136 MB instead of 170, at no measured CPU cost);
-# spawnApp in packages/app-kit/test-support starts the apps the same way.
+# the flags are in scripts/app-node-flags, which spawnApp (packages/app-kit/test-support) and the
+# benchmark read too.
 set -euo pipefail
 bash "$(dirname "${BASH_SOURCE[0]}")/build-quiet.sh" --filter="$(basename "$PWD")"
-exec node --max-semi-space-size=2 --heap-growing-percent=50 dist/main.js "$@"
+read -r -a flags < "$(dirname "${BASH_SOURCE[0]}")/app-node-flags"
+exec node "${flags[@]}" dist/main.js "$@"

@@ -2,6 +2,7 @@
  * The matrix: each scenario, its contenders at their common and best settings, and its counts in
  * the full and the quick mode. Environment variables are read in `config.ts`.
  */
+import { readFileSync } from "node:fs"
 
 export type Role = "queue-core" | "peer" | "ceiling"
 
@@ -148,11 +149,16 @@ export const QUICK: Counts = {
 }
 
 /**
- * The heap flags the apps start with (`scripts/start-app.sh`): a small young generation and an
- * old one grown by half instead of V8's default factor, so that a steady flow of short-lived
- * objects does not grow the process.
+ * The heap flags the apps start with (`scripts/app-node-flags`, see `scripts/start-app.sh`): a
+ * small young generation and an old one grown by half instead of V8's default factor, so that a
+ * steady flow of short-lived objects does not grow the process.
  */
-export const APP_NODE_FLAGS: ReadonlyArray<string> = ["--max-semi-space-size=2", "--heap-growing-percent=50"]
+export const APP_NODE_FLAGS: ReadonlyArray<string> = readFileSync(
+  new URL("../../scripts/app-node-flags", import.meta.url),
+  "utf8"
+)
+  .trim()
+  .split(/\s+/)
 
 export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
   const common = { capSeconds: counts.capSeconds, repetitions: counts.repetitions }

@@ -3,6 +3,7 @@
  * way to run an app as a real process and talk to it.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { type Producer, QueueServices, type Queues, type SqsClient } from "@bgcheck/queue-core"
@@ -46,6 +47,11 @@ export interface AppProcess {
   readonly exited: Promise<number | null>
 }
 
+/** The Node flags the apps start with (`scripts/app-node-flags`, read by `scripts/start-app.sh`). */
+const APP_NODE_FLAGS = readFileSync(new URL("../../../scripts/app-node-flags", import.meta.url), "utf8")
+  .trim()
+  .split(/\s+/)
+
 /** A preload that makes the app print `local-sqs loaded` on stderr at exit if it loaded the embedded local SQS. */
 export const REPORT_LOCAL_SQS_LOAD = fileURLToPath(new URL("./reportLocalSqsLoad.ts", import.meta.url))
 
@@ -63,8 +69,7 @@ export const spawnApp = (
     process.execPath,
     [
       // As scripts/start-app.sh starts them.
-      "--max-semi-space-size=2",
-      "--heap-growing-percent=50",
+      ...APP_NODE_FLAGS,
       ...(options.preload === undefined ? [] : [`--import=${options.preload}`]),
       `apps/${app}/dist/main.js`,
       ...args
