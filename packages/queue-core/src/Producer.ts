@@ -276,14 +276,13 @@ export const make = (options: Options = {}) =>
       limit: Semaphore.Semaphore
     ): Effect.Effect<ReadonlyArray<Exit.Exit<Sent, ProducerError>>> =>
       Effect.gen(function* () {
-        let stored: Array<LargePayloads.S3Pointer | undefined> | undefined
+        // The object stored for each message whose body went to S3, by index.
+        const stored: Array<LargePayloads.S3Pointer | undefined> = []
         if (offload !== undefined) {
           const large: Array<number> = []
           for (const [index, result] of checked.entries())
             if (!isFailure(result) && offload.goesToS3(queue, result)) large.push(index)
           if (large.length > 0) {
-            const objects: Array<LargePayloads.S3Pointer | undefined> = []
-            stored = objects
             yield* Effect.forEach(
               large,
               (index) =>
@@ -291,7 +290,7 @@ export const make = (options: Options = {}) =>
                   Effect.match({
                     onSuccess: (prepared) => {
                       checked[index] = prepared.message
-                      objects[index] = prepared.stored
+                      stored[index] = prepared.stored
                     },
                     onFailure: (error) => {
                       checked[index] = error
@@ -310,7 +309,7 @@ export const make = (options: Options = {}) =>
         const outcomes = checked.map((result, index): Exit.Exit<Sent, ProducerError> => {
           if (isFailure(result)) return Exit.fail(result)
           const exit = Exit.mapBoth(answers[next++]!, { onSuccess: toSent, onFailure: toSendFailed })
-          const object = stored?.[index]
+          const object = stored[index]
           if (object !== undefined && Exit.isFailure(exit)) {
             const error = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
             if (error !== undefined) unsent.push(cleanUp(object, error))
