@@ -94,28 +94,26 @@ const checkAll = (
   toMessage: (item: Messages.Labelled) => OutgoingMessage.OutgoingMessage
 ) =>
   Effect.gen(function* () {
-    const producer = yield* Producer.Producer
+    // One plain check a line, a chunk of lines at a time: no effect per line.
+    const check = yield* (yield* Producer.Producer).validator(queue)
     const invalid: Array<string> = []
     let total = 0
     let throughS3 = false
     let invalidCount = 0
     yield* messages.pipe(
-      Stream.runForEach((item) =>
-        producer.validate(queue, toMessage(item)).pipe(
-          Effect.flatMap((checked) =>
-            Effect.sync(() => {
-              total++
-              throughS3 ||= checked.throughS3
-            })
-          ),
-          Effect.catchTag("InvalidMessage", (error) =>
-            Effect.sync(() => {
-              total++
+      Stream.runForEachArray((items) =>
+        Effect.sync(() => {
+          for (const item of items) {
+            const checked = check(toMessage(item))
+            total++
+            if (checked instanceof OutgoingMessage.InvalidMessage) {
               invalidCount++
-              if (invalid.length < NAMED_INVALID) invalid.push(`${item.label}: ${error.reason}`)
-            })
-          )
-        )
+              if (invalid.length < NAMED_INVALID) invalid.push(`${item.label}: ${checked.reason}`)
+            } else {
+              throughS3 ||= checked.throughS3
+            }
+          }
+        })
       ),
       // Reading stops at a line that is not UTF-8: it is named after the invalid lines before it.
       Effect.catchTag("InvalidUtf8", (error) => {

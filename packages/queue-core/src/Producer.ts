@@ -113,6 +113,16 @@ export class Producer extends Context.Service<
       queue: string,
       message: OutgoingMessage | string
     ) => Effect.Effect<Checked, SqsError | InvalidMessage | InvalidQueueRef>
+    /**
+     * `validate`'s check for one queue as a plain function, the queue resolved and the trace
+     * context read once: for checking many messages (a whole file) without an effect each.
+     */
+    readonly validator: (
+      queue: string
+    ) => Effect.Effect<
+      (message: OutgoingMessage | string) => Checked | InvalidMessage,
+      SqsError | InvalidQueueRef
+    >
   }
 >()("@bgcheck/queue-core/Producer") {}
 
@@ -377,21 +387,28 @@ export const make = (options: Options = {}) =>
         )
       )
 
-    /** The pipeline's check alone, with the trace context a send here would carry. */
-    const validateOne = (queueRef: string, message: OutgoingMessage | string) =>
+    /** The pipeline's check alone, with the trace context a send to `queueRef` would carry. */
+    const validator = (queueRef: string) =>
       Effect.flatMap(queues.resolve(queueRef), (queue) =>
-        Effect.flatMap(TraceContext.current, (traceparent) => {
-          const checked = checkWith(queue, traceparent, message)
-          return checked instanceof InvalidMessage
-            ? Effect.fail(checked)
-            : Effect.succeed<Checked>({
-                size: checked.size,
-                throughS3: offload?.goesToS3(queue, checked) ?? false
-              })
-        })
+        Effect.map(
+          TraceContext.current,
+          (traceparent) =>
+            (message: OutgoingMessage | string): Checked | InvalidMessage => {
+              const checked = checkWith(queue, traceparent, message)
+              return checked instanceof InvalidMessage
+                ? checked
+                : { size: checked.size, throughS3: offload?.goesToS3(queue, checked) ?? false }
+            }
+        )
       )
 
-    return Producer.of({ send, sendBatch, sendAll, validate: validateOne })
+    const validateOne = (queueRef: string, message: OutgoingMessage | string) =>
+      Effect.flatMap(validator(queueRef), (check) => {
+        const checked = check(message)
+        return checked instanceof InvalidMessage ? Effect.fail(checked) : Effect.succeed(checked)
+      })
+
+    return Producer.of({ send, sendBatch, sendAll, validate: validateOne, validator })
   })
 
 /**

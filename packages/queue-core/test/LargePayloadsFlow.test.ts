@@ -255,6 +255,14 @@ for (const latencyMs of LATENCIES) {
             throughS3: true
           })
           assert.deepStrictEqual(yield* producer.validate(name, "small"), { size: 5, throughS3: false })
+          // The same check as a plain function, for many messages.
+          const check = yield* producer.validator(name)
+          assert.include(
+            (check({ body: bodyOf(3, MiB + 10), attributes }) as Error).message,
+            "at most 9 of its own"
+          )
+          assert.deepStrictEqual(check(bodyOf(4, MiB + 10)), { size: MiB + 10, throughS3: true })
+          assert.deepStrictEqual(check("small"), { size: 5, throughS3: false })
           const store = yield* PayloadStore.PayloadStore
           yield* store.checkBucket(BUCKET)
           const missing = yield* Effect.flip(store.checkBucket("no-such-bucket"))
