@@ -20,6 +20,11 @@ await build({
     entryFileNames: "main.js",
     chunkFileNames: "[name]-[hash].js",
     sourcemap: true,
+    // V8 keeps a script's source in memory for the process's life, two bytes a character if a
+    // single character needs it: escaped ASCII without comments is about a quarter of that (the
+    // bundle is not distributed; the licences stay with the packages and the source map).
+    charset: "ascii",
+    comments: false,
     cleanDir: true
   }
 })
