@@ -43,7 +43,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, References, Schema, Tracer } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import * as ConsumerMetrics from "./ConsumerMetrics.ts"
 import * as Dispatch from "./internal/consumer/dispatch.ts"
 import * as Handling from "./internal/consumer/handling.ts"
@@ -61,6 +61,7 @@ import { settings } from "./internal/consumer/settings.ts"
 import * as Settlement from "./internal/consumer/settlement.ts"
 import * as Shutdown from "./internal/consumer/shutdown.ts"
 import * as Unwrap from "./internal/consumer/unwrap.ts"
+import { tracerInstalled } from "./internal/tracing.ts"
 import { PayloadStore } from "./PayloadStore.ts"
 import type { InvalidQueueRef } from "./QueueRef.ts"
 import { Queues } from "./Queues.ts"
@@ -126,7 +127,7 @@ export const run = <E, R>(
       const handleOne = Handling.make(handler, {
         settings: config,
         clock: yield* Clock.Clock,
-        tracing: (yield* References.TracerEnabled) && (yield* Tracer.Tracer) !== Tracer.nativeTracer,
+        tracing: yield* tracerInstalled,
         queue,
         inFlight,
         settlement,

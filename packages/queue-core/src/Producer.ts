@@ -53,6 +53,7 @@ import {
   type Sent
 } from "./internal/producer/model.ts"
 import * as Offload from "./internal/producer/offload.ts"
+import { tracerInstalled } from "./internal/tracing.ts"
 import * as LargePayloads from "./LargePayloads.ts"
 import { InvalidMessage, type OutgoingMessage, type ValidatedMessage, validate } from "./OutgoingMessage.ts"
 import { PayloadStore } from "./PayloadStore.ts"
@@ -362,30 +363,42 @@ export const make = (options: Options = {}) =>
       )
     })
 
-    /** A bulk send's group: the trace context read once, each message checked by plain functions. */
+    /**
+     * A bulk send's group: the trace context read once, each message checked by plain functions;
+     * in a span of its own when a tracer is installed (else its messages carry the caller's).
+     */
     const sendGroup =
-      <A>(queue: Queue, toOutgoing: (item: A) => OutgoingMessage | string, limit: Semaphore.Semaphore) =>
-      (group: ReadonlyArray<A>): Effect.Effect<ReadonlyArray<Exit.Exit<Sent, ProducerError>>> =>
-        Effect.flatMap(TraceContext.current, (traceparent) =>
+      <A>(
+        queue: Queue,
+        toOutgoing: (item: A) => OutgoingMessage | string,
+        limit: Semaphore.Semaphore,
+        traced: boolean
+      ) =>
+      (group: ReadonlyArray<A>): Effect.Effect<ReadonlyArray<Exit.Exit<Sent, ProducerError>>> => {
+        const sent = Effect.flatMap(TraceContext.current, (traceparent) =>
           sendChecked(
             queue,
             group.map((item) => checkWith(queue, traceparent, toOutgoing(item))),
             limit
           )
-        ).pipe(
-          Effect.withSpan(
-            "Producer.sendBatch",
-            { attributes: { queue: queue.name, messages: group.length } },
-            { captureStackTrace: false }
-          )
         )
+        return traced
+          ? sent.pipe(
+              Effect.withSpan(
+                "Producer.sendBatch",
+                { attributes: { queue: queue.name, messages: group.length } },
+                { captureStackTrace: false }
+              )
+            )
+          : sent
+      }
 
     const sendAll = <A, E, R>(queueRef: string, items: Stream.Stream<A, E, R>, bulk: BulkOptions<A>) =>
-      Effect.flatMap(queues.resolve(queueRef), (queue) =>
-        Effect.flatMap(Semaphore.make(requestsInFlight(bulk.concurrency)), (limit) =>
-          sendAllOf(items, sendGroup(queue, bulk.toMessage, limit), bulk)
-        )
-      )
+      Effect.gen(function* () {
+        const queue = yield* queues.resolve(queueRef)
+        const limit = yield* Semaphore.make(requestsInFlight(bulk.concurrency))
+        return yield* sendAllOf(items, sendGroup(queue, bulk.toMessage, limit, yield* tracerInstalled), bulk)
+      })
 
     /** The pipeline's check alone, with the trace context a send to `queueRef` would carry. */
     const validator = (queueRef: string) =>

@@ -1,5 +1,5 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Option, Tracer } from "effect"
+import { Deferred, Effect, Fiber, Option, Stream, Tracer } from "effect"
 import { Consumer, Producer, Queues, SqsClient, TraceContext } from "../src/index.ts"
 import { LocalSqs, LocalSqsServices, uniqueName } from "./fixtures.ts"
 
@@ -66,6 +66,44 @@ layer(LocalSqsServices, { excludeTestServices: true })(
           assert.strictEqual(Option.getOrUndefined(span.parent)?.spanId, sender.spanId)
           assert.strictEqual(span.kind, "consumer")
         })
+    )
+
+    it.effect("a bulk send traces each batch when a tracer is installed, and adds nothing when none is", () =>
+      Effect.gen(function* () {
+        const server = yield* LocalSqs
+        const producer = yield* Producer.Producer
+        const name = uniqueName("traced-bulk")
+        server.createQueue({ name })
+        const { url } = yield* (yield* Queues.Queues).resolve(name)
+        const traceparents = Effect.map(
+          (yield* SqsClient.SqsClient).receiveMessage({
+            QueueUrl: url,
+            MessageAttributeNames: ["All"],
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1
+          }),
+          ({ Messages = [] }) =>
+            Messages.map((message) => message.MessageAttributes?.traceparent?.StringValue)
+        )
+        const spans: Array<Tracer.Span> = []
+        const recording = Tracer.make({
+          span: (options) => {
+            const span = new Tracer.NativeSpan(options)
+            spans.push(span)
+            return span
+          }
+        })
+        yield* producer
+          .sendAll(name, Stream.range(1, 3), { toMessage: (n) => `traced ${n}` })
+          .pipe(Effect.provideService(Tracer.Tracer, recording))
+        const traced = yield* traceparents
+        assert.strictEqual(traced.length, 3)
+        const batch = spans.find((span) => span.name === "Producer.sendBatch")
+        assert.isDefined(batch)
+        for (const value of traced) assert.strictEqual(value, Option.getOrThrow(TraceContext.format(batch!)))
+        yield* producer.sendAll(name, Stream.range(1, 3), { toMessage: (n) => `untraced ${n}` })
+        assert.deepStrictEqual(yield* traceparents, [undefined, undefined, undefined])
+      })
     )
 
     it.effect("with no tracer, what a handler sends continues the trace of the message it handles", () =>
