@@ -60,7 +60,8 @@ export const inject = (message: OutgoingMessage): Effect.Effect<OutgoingMessage>
  * @category constructors
  */
 export const current: Effect.Effect<Option.Option<string>> = Effect.map(
-  Effect.option(Effect.currentParentSpan),
+  // Read as an option: `currentParentSpan` fails with an error (and its stack trace) when none.
+  Effect.serviceOption(Tracer.ParentSpan),
   Option.flatMap(format)
 )
 
