@@ -41,7 +41,7 @@ const idleOne = async (contender: Contender, seconds: number, flags: ReadonlyArr
   }
 }
 
-/** Every contender twice at once: with Node's defaults, and with the apps' heap flags. */
+/** Every contender twice at once: with Node's defaults, and with the apps' memory flags. */
 export const runIdle = (contenders: ReadonlyArray<Contender>, seconds: number) =>
   Promise.all(
     contenders.map(async (contender): Promise<IdleResult> => {

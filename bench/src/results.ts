@@ -220,7 +220,7 @@ export const targets = (
       met: idleSelf.receivesPerMinute <= 3.1
     })
     list.push({
-      scenario: "idle worker (`Consumer.run`, built JavaScript), apps' heap flags",
+      scenario: "idle worker (`Consumer.run`, built JavaScript), apps' memory flags",
       target: "RSS ≤ 80 MB",
       measured: `${fmt(idleSelf.rssAppFlagsMiB * 1.048576)} MB`,
       met: idleSelf.rssAppFlagsMiB * 1.048576 <= 80
@@ -310,7 +310,7 @@ export const markdown = (results: Results) =>
     "## Idle: receives a minute on an empty queue, and resident memory",
     "",
     table(
-      ["consumer", "receives/min", "RSS MiB", "RSS MiB, apps' heap flags"],
+      ["consumer", "receives/min", "RSS MiB", "RSS MiB, apps' memory flags"],
       results.idle.map((i) => [i.name, fmt(i.receivesPerMinute, 1), fmt(i.rssMiB), fmt(i.rssAppFlagsMiB)])
     ),
     ""

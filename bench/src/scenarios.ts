@@ -149,9 +149,10 @@ export const QUICK: Counts = {
 }
 
 /**
- * The heap flags the apps start with (`scripts/app-node-flags`, see `scripts/start-app.sh`): a
+ * The memory flags the apps start with (`scripts/app-node-flags`, see `scripts/start-app.sh`): a
  * small young generation and an old one grown by half instead of V8's default factor, so that a
- * steady flow of short-lived objects does not grow the process.
+ * steady flow of short-lived objects does not grow the process, and WebAssembly compiled by
+ * Liftoff alone.
  */
 export const APP_NODE_FLAGS: ReadonlyArray<string> = readFileSync(
   new URL("../../scripts/app-node-flags", import.meta.url),
@@ -291,7 +292,7 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
     },
     {
       id: "memory-app-flags",
-      title: `memory: the same, every contender started with the apps' heap flags (${APP_NODE_FLAGS.join(" ")})`,
+      title: `memory: the same, every contender started with the apps' memory flags (${APP_NODE_FLAGS.join(" ")})`,
       kind: "drain",
       latencyMs: 0,
       count: counts.memory,
