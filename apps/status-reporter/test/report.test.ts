@@ -40,7 +40,8 @@ const recordingProducer = (fifo: boolean) =>
           }),
         sendBatch: () => Effect.die("unused"),
         sendAll: () => Effect.die("unused"),
-        validate: () => Effect.succeed({ size: 0, throughS3: false })
+        validate: () => Effect.succeed({ size: 0, throughS3: false }),
+        validator: () => Effect.die("unused")
       })
     )
     return { sent, layer }
