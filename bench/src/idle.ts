@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process"
 import { rssMiBOf } from "./machine.ts"
-import { APP_NODE_FLAGS, type Contender } from "./scenarios.ts"
+import { APP_ENV, APP_NODE_FLAGS, type Contender } from "./scenarios.ts"
 import { startLocalSqs } from "./server/control.ts"
 
 export interface IdleResult {
@@ -17,14 +17,28 @@ export interface IdleResult {
 
 const srcDir = new URL(".", import.meta.url).pathname
 
-const idleOne = async (contender: Contender, seconds: number, flags: ReadonlyArray<string>) => {
+const idleOne = async (
+  contender: Contender,
+  seconds: number,
+  flags: ReadonlyArray<string>,
+  appEnv: Readonly<Record<string, string>>
+) => {
   const server = await startLocalSqs(0)
   try {
     const queueUrl = await server.create("idle")
     const watch = await server.watch("idle", { kind: "ready", count: 1 })
     // queue-core's built JavaScript, as in the other scenarios (see run.ts).
     const child = spawn(process.execPath, [...flags, `${srcDir}${contender.file}`], {
-      env: { PATH: process.env.PATH ?? "", ENDPOINT: server.endpoint, QUEUE_URL: queueUrl, ...contender.env },
+      // The apps' names for the endpoint and the queue too (SQS_ENDPOINT, SQS_QUEUE).
+      env: {
+        PATH: process.env.PATH ?? "",
+        ENDPOINT: server.endpoint,
+        QUEUE_URL: queueUrl,
+        SQS_ENDPOINT: server.endpoint,
+        SQS_QUEUE: queueUrl,
+        ...appEnv,
+        ...contender.env
+      },
       stdio: ["ignore", "ignore", "inherit"]
     })
     const exited = new Promise((resolve) => child.once("close", resolve))
@@ -41,13 +55,13 @@ const idleOne = async (contender: Contender, seconds: number, flags: ReadonlyArr
   }
 }
 
-/** Every contender twice at once: with Node's defaults, and with the apps' memory flags. */
+/** Every contender twice at once: with Node's defaults, and with the apps' memory settings. */
 export const runIdle = (contenders: ReadonlyArray<Contender>, seconds: number) =>
   Promise.all(
     contenders.map(async (contender): Promise<IdleResult> => {
       const [plain, tuned] = await Promise.all([
-        idleOne(contender, seconds, []),
-        idleOne(contender, seconds, APP_NODE_FLAGS)
+        idleOne(contender, seconds, [], {}),
+        idleOne(contender, seconds, APP_NODE_FLAGS, APP_ENV)
       ])
       return {
         name: contender.name,

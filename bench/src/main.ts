@@ -15,6 +15,7 @@ import { describeMachine, pinSelf } from "./machine.ts"
 import { markdown, type Results, type ScenarioResult, summarise, targets } from "./results.ts"
 import { type RunResult, runOnce } from "./run.ts"
 import { type Contender, IDLE_CONTENDERS, type Scenario, scenarios } from "./scenarios.ts"
+import { runSenderApp } from "./senderApp.ts"
 import { startLocalSqs } from "./server/control.ts"
 
 const startedAt = Date.now()
@@ -95,6 +96,14 @@ if (wanted("idle")) {
   idle = await runIdle(IDLE_CONTENDERS.filter(included), config.idleSeconds)
   for (const result of idle) log(`  ${result.name}: ${result.receivesPerMinute.toFixed(1)} receives/min`)
 }
+let senderApp: Results["senderApp"]
+if (wanted("sender-app")) {
+  log(`\nsender app: ${config.counts.senderLines.toLocaleString("en")} lines from a file`)
+  senderApp = await runSenderApp(config.counts.senderLines)
+  log(
+    `  ${senderApp.stored} stored in ${senderApp.seconds.toFixed(1)} s, peak RSS ${senderApp.peakRssMiB.toFixed(0)} MiB`
+  )
+}
 
 const results: Results = {
   date: new Date().toISOString().slice(0, 10),
@@ -104,7 +113,8 @@ const results: Results = {
   scenarios: scenarioResults,
   engine,
   idle,
-  targets: config.quick ? [] : targets(scenarioResults, idle, engine)
+  senderApp,
+  targets: config.quick ? [] : targets(scenarioResults, idle, engine, senderApp)
 }
 mkdirSync(config.resultsDir, { recursive: true })
 writeFileSync(join(config.resultsDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`)

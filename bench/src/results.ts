@@ -6,7 +6,8 @@
 import type { EngineResult } from "./engineBudget.ts"
 import type { IdleResult } from "./idle.ts"
 import type { RunResult } from "./run.ts"
-import type { Role, Scenario } from "./scenarios.ts"
+import { CONSUMER_APP, type Role, type Scenario } from "./scenarios.ts"
+import type { SenderAppResult } from "./senderApp.ts"
 import { type Spread, spread } from "./stats.ts"
 
 export interface ContenderResult {
@@ -50,6 +51,7 @@ export interface Results {
   readonly scenarios: ReadonlyArray<ScenarioResult>
   readonly engine: ReadonlyArray<EngineResult>
   readonly idle: ReadonlyArray<IdleResult>
+  readonly senderApp: SenderAppResult | undefined
   readonly targets: ReadonlyArray<Target>
 }
 
@@ -103,7 +105,8 @@ const maxInFlightOf = (c: ContenderResult) => Number(/maxInFlight (\d+)/.exec(c.
 export const targets = (
   scenarios: ReadonlyArray<ScenarioResult>,
   idle: ReadonlyArray<IdleResult>,
-  engine: ReadonlyArray<EngineResult> = []
+  engine: ReadonlyArray<EngineResult> = [],
+  senderApp?: SenderAppResult
 ): ReadonlyArray<Target> => {
   const list: Array<Target> = []
   const against = (
@@ -220,12 +223,27 @@ export const targets = (
       met: idleSelf.receivesPerMinute <= 3.1
     })
     list.push({
-      scenario: "idle worker (`Consumer.run`, built JavaScript), apps' memory flags",
+      scenario: "idle worker (`Consumer.run`, built JavaScript), apps' memory settings",
       target: "RSS ≤ 80 MB",
       measured: `${fmt(idleSelf.rssAppFlagsMiB * 1.048576)} MB`,
       met: idleSelf.rssAppFlagsMiB * 1.048576 <= 80
     })
   }
+  const idleApp = idle.find((i) => i.name === CONSUMER_APP.name)
+  if (idleApp !== undefined)
+    list.push({
+      scenario: "idle consumer app (`apps/consumer`, its bundle), apps' memory settings",
+      target: "RSS ≤ 80 MB",
+      measured: `${fmt(idleApp.rssAppFlagsMiB * 1.048576)} MB`,
+      met: idleApp.rssAppFlagsMiB * 1.048576 <= 80
+    })
+  if (senderApp !== undefined)
+    list.push({
+      scenario: `sender app streaming ${fmt(senderApp.lines)} lines from a file, apps' memory settings`,
+      target: "peak RSS ≤ 120 MB, every line stored",
+      measured: `${fmt(senderApp.peakRssMiB * 1.048576)} MB, ${fmt(senderApp.stored)} stored`,
+      met: senderApp.peakRssMiB * 1.048576 <= 120 && senderApp.stored === senderApp.lines
+    })
   const megabytes = (c: ContenderResult) => c.peakRssMiB.median * 1.048576
   for (const id of ["memory", "memory-app-flags"])
     absolute(
@@ -310,8 +328,27 @@ export const markdown = (results: Results) =>
     "## Idle: receives a minute on an empty queue, and resident memory",
     "",
     table(
-      ["consumer", "receives/min", "RSS MiB", "RSS MiB, apps' memory flags"],
+      ["consumer", "receives/min", "RSS MiB", "RSS MiB, apps' memory settings"],
       results.idle.map((i) => [i.name, fmt(i.receivesPerMinute, 1), fmt(i.rssMiB), fmt(i.rssAppFlagsMiB)])
     ),
-    ""
+    "",
+    ...(results.senderApp === undefined
+      ? []
+      : [
+          "## Sender app: `sender --file`, one message a line, with the apps' memory settings",
+          "",
+          table(
+            ["lines", "stored", "seconds", "msg/s", "peak RSS MiB"],
+            [
+              [
+                fmt(results.senderApp.lines),
+                fmt(results.senderApp.stored),
+                fmt(results.senderApp.seconds, 1),
+                fmt(results.senderApp.lines / results.senderApp.seconds),
+                fmt(results.senderApp.peakRssMiB)
+              ]
+            ]
+          ),
+          ""
+        ])
   ].join("\n")

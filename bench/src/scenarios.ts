@@ -115,6 +115,8 @@ export interface Counts {
   readonly send: number
   /** Messages the engine's budget drains in process. */
   readonly engine: number
+  /** Lines the sender app streams from a file. */
+  readonly senderLines: number
   readonly capSeconds: number
   readonly repetitions: number
 }
@@ -129,6 +131,7 @@ export const FULL: Counts = {
   memory: 100_000,
   send: 20_000,
   engine: 200_000,
+  senderLines: 1_000_000,
   capSeconds: 20,
   repetitions: 3
 }
@@ -144,15 +147,16 @@ export const QUICK: Counts = {
   memory: 1_000,
   send: 200,
   engine: 5_000,
+  senderLines: 2_000,
   capSeconds: 20,
   repetitions: 1
 }
 
 /**
- * The memory flags the apps start with (`scripts/app-node-flags`, see `scripts/start-app.sh`): a
- * small young generation and an old one grown by half instead of V8's default factor, so that a
- * steady flow of short-lived objects does not grow the process, and WebAssembly compiled by
- * Liftoff alone.
+ * The memory settings the apps start with (`scripts/app-node-flags` and `scripts/app-env`, see
+ * `scripts/start-app.sh`): a small young generation and an old one grown by half instead of V8's
+ * default factor, so that a steady flow of short-lived objects does not grow the process;
+ * WebAssembly compiled by Liftoff alone; at most 2 malloc arenas.
  */
 export const APP_NODE_FLAGS: ReadonlyArray<string> = readFileSync(
   new URL("../../scripts/app-node-flags", import.meta.url),
@@ -160,6 +164,13 @@ export const APP_NODE_FLAGS: ReadonlyArray<string> = readFileSync(
 )
   .trim()
   .split(/\s+/)
+
+export const APP_ENV: Readonly<Record<string, string>> = Object.fromEntries(
+  readFileSync(new URL("../../scripts/app-env", import.meta.url), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => line.split("=", 2))
+)
 
 export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
   const common = { capSeconds: counts.capSeconds, repetitions: counts.repetitions }
@@ -292,11 +303,11 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
     },
     {
       id: "memory-app-flags",
-      title: `memory: the same, every contender started with the apps' memory flags (${APP_NODE_FLAGS.join(" ")})`,
+      title: `memory: the same, every contender started with the apps' memory settings (${[...Object.entries(APP_ENV).map(([name, value]) => `${name}=${value}`), ...APP_NODE_FLAGS].join(" ")})`,
       kind: "drain",
       latencyMs: 0,
       count: counts.memory,
-      env: {},
+      env: APP_ENV,
       nodeFlags: APP_NODE_FLAGS,
       contenders: [queueCore(100), sqsConsumer("batch", 8), squiss(100), rawSdk(8)],
       ...common,
@@ -306,9 +317,18 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
   ]
 }
 
+/** The consumer app as its users start it: its bundle (`./dev bench` builds it), all its layers. */
+export const CONSUMER_APP: Contender = {
+  name: "consumer app",
+  file: "../../apps/consumer/dist/main.js",
+  role: "queue-core",
+  env: {}
+}
+
 /** Consumers idling on an empty queue, each at its default wait: receives a minute. */
 export const IDLE_CONTENDERS: ReadonlyArray<Contender> = [
   queueCore(100),
+  CONSUMER_APP,
   sqsConsumer("message", 1),
   squiss(100),
   rawSdk(1)

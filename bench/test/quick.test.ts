@@ -60,6 +60,9 @@ it("runs every scenario with every contender, settles every message once, and wr
     expect(idle.rssMiB, idle.name).toBeGreaterThan(0)
     expect(idle.rssAppFlagsMiB, idle.name).toBeGreaterThan(0)
   }
+  expect(results.idle.map((i) => i.name)).toContain("consumer app")
+  expect(results.senderApp?.stored).toBe(results.senderApp?.lines)
+  expect(results.senderApp?.peakRssMiB).toBeGreaterThan(0)
   expect(results.engine.map((e) => e.cpuMicrosPerMessage.median > 0)).toEqual([true, true])
   expect(readFileSync(join(resultsDir, "results.md"), "utf8")).toContain("| **queue-core** |")
   expect(readFileSync(join(resultsDir, "chart.svg"), "utf8")).toMatch(/^<svg[\s\S]*queue-core[\s\S]*<\/svg>$/)

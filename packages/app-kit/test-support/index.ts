@@ -52,6 +52,14 @@ const APP_NODE_FLAGS = readFileSync(new URL("../../../scripts/app-node-flags", i
   .trim()
   .split(/\s+/)
 
+/** The environment the apps start with (`scripts/app-env`, `NAME=value` lines). */
+const APP_ENV = Object.fromEntries(
+  readFileSync(new URL("../../../scripts/app-env", import.meta.url), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => line.split("=", 2))
+)
+
 /** A preload that makes the app print `local-sqs loaded` on stderr at exit if it loaded the embedded local SQS. */
 export const REPORT_LOCAL_SQS_LOAD = fileURLToPath(new URL("./reportLocalSqsLoad.ts", import.meta.url))
 
@@ -76,7 +84,7 @@ export const spawnApp = (
     ],
     {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...APP_ENV, ...env }
     }
   )
   const stdout: Array<string> = []
