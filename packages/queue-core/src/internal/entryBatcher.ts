@@ -12,7 +12,8 @@
  * own fault are answered at once with SQS's code. A request that fails as a whole fails each of
  * its entries with the request's error; the client has already retried it where that is safe.
  */
-import { Data, Duration, Effect, Exit, Request, RequestResolver, type Schedule, Semaphore } from "effect"
+import { Data, Duration, Effect, Exit, Request, RequestResolver, Schedule, Semaphore } from "effect"
+import { retryAfterFailure } from "./requestPolicy.ts"
 
 /** SQS's limits on one batch request. */
 export const MAX_ENTRIES = 10
@@ -117,6 +118,11 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
     const Submitted = Request.of<Submitted>()
     type Pending = Slot<Entry, Ok, E>
     const requests = yield* Semaphore.make(options.concurrency)
+    // Only entries are retried here: a request's own failure was retried by the client.
+    const entryRetry = Schedule.while(
+      options.entryRetrySchedule,
+      ({ input }: { readonly input: unknown }) => input instanceof RetryEntries
+    )
 
     /** Sends one request's entries, answering each as SQS acts on it. */
     const sendRequest = (queueUrl: string, entries: ReadonlyArray<Pending>): Effect.Effect<void> => {
@@ -169,11 +175,7 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
             : Effect.fail(new RetryEntries({ last }))
         })
       )
-      return attempt.pipe(
-        Effect.retry({
-          schedule: options.entryRetrySchedule,
-          while: (error) => error instanceof RetryEntries
-        }),
+      return retryAfterFailure(attempt, entryRetry).pipe(
         Effect.catch((error) =>
           Effect.sync(() => {
             const failure = error instanceof RetryEntries ? error.last : error
@@ -211,20 +213,22 @@ export const make = <Entry extends object, Ok extends { readonly Id?: string | u
       queueUrl: string,
       items: ReadonlyArray<{ readonly size: number; readonly slot: Pending }>,
       limit?: Semaphore.Semaphore
-    ): Effect.Effect<void> =>
-      Effect.forEach(
-        chunk(items),
-        (batch) => {
-          const request = requests.withPermits(1)(
-            sendRequest(
-              queueUrl,
-              batch.map((item) => item.slot)
-            )
+    ): Effect.Effect<void> => {
+      const send = (batch: ReadonlyArray<{ readonly slot: Pending }>) => {
+        const request = requests.withPermits(1)(
+          sendRequest(
+            queueUrl,
+            batch.map((item) => item.slot)
           )
-          return limit === undefined ? request : limit.withPermits(1)(request)
-        },
-        { concurrency: "unbounded", discard: true }
-      )
+        )
+        return limit === undefined ? request : limit.withPermits(1)(request)
+      }
+      const batches = chunk(items)
+      // Most calls fill one request: sent from this fiber, with none forked for it.
+      return batches.length === 1
+        ? send(batches[0]!)
+        : Effect.forEach(batches, send, { concurrency: "unbounded", discard: true })
+    }
 
     const submitAll = (
       queueUrl: string,

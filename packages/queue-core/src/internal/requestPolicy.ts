@@ -39,8 +39,29 @@ export const retrying = <E>(
       }
     )
   )
-  return (attempt) => schedules.reduce((effect, schedule) => Effect.retry(effect, schedule), attempt)
+  return (attempt) => schedules.reduce((effect, schedule) => retryAfterFailure(effect, schedule), attempt)
 }
+
+/**
+ * `Effect.retry`, with the schedule started at the first failure (which it is given as its first
+ * input) rather than before the first attempt: a call that succeeds, nearly every call, costs no
+ * schedule state. Used for every retry of a request or of a batch's entries.
+ */
+export const retryAfterFailure = <A, E, R>(
+  attempt: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<unknown, E>
+): Effect.Effect<A, E, R> =>
+  Effect.catch(attempt, (first) => {
+    let replayed = false
+    return Effect.retry(
+      Effect.suspend(() => {
+        if (replayed) return attempt
+        replayed = true
+        return Effect.fail(first)
+      }),
+      schedule
+    )
+  })
 
 /** One attempt, failing with `missed()` if it has not ended within `deadline` (it is interrupted). */
 export const withDeadline = <A, E>(
