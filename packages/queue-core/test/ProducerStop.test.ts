@@ -103,7 +103,8 @@ describe("Producer.sendAll stopped part-way, in virtual time", () => {
     "counts the batches in flight as abandoned when abandonWhen completes, and the prefix before them",
     () =>
       Effect.gen(function* () {
-        // The first batch (messages 1 to 10) takes 5 s, the others 1 s: three are answered first.
+        // The first batch (messages 1 to 10) takes 5 s, the others 1 s: three are answered at 1 s,
+        // and the three started in their place at 2 s; the slow one holds back none of them.
         const { producer, started, sentNumbers } = yield* producerWith((numbers) =>
           numbers.includes(1) ? "5 seconds" : "1 second"
         )
@@ -120,18 +121,19 @@ describe("Producer.sendAll stopped part-way, in virtual time", () => {
         yield* Deferred.succeed(abandon, undefined)
         const summary = yield* Fiber.join(sending)
         const numbers = (yield* sentNumbers).toSorted((a, b) => a - b)
-        // Messages 11 to 40 were answered; 1 to 10 were still on their way and were aborted.
+        // Messages 11 to 70 were answered; 1 to 10 and the three batches started at 2 s (71 to 100)
+        // were still on their way and were aborted: 4 batches in flight, as many as allowed.
         assert.deepStrictEqual(
           numbers,
-          Array.from({ length: 30 }, (_, i) => i + 11)
+          Array.from({ length: 60 }, (_, i) => i + 11)
         )
         assert.deepInclude(summary, {
-          sent: 30,
+          sent: 60,
           failed: 0,
           stopped: true,
-          abandoned: 10,
+          abandoned: 40,
           answeredPrefix: 0,
-          sentAfterPrefix: 30
+          sentAfterPrefix: 60
         })
         assert.isTrue(Option.isNone(summary.lastOfPrefix))
       })

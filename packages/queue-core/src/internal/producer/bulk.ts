@@ -129,7 +129,8 @@ export const sendAll = <A, E, R>(
               else abandoned += group.length
             })
           ),
-        { concurrency: groupsInFlight }
+        // Unordered: a group answered late holds back neither the others nor the next to start.
+        { concurrency: groupsInFlight, unordered: true }
       ),
       (sending) => (abandon === undefined ? sending : Stream.interruptWhen(sending, abandon)),
       Stream.runForEach(() =>
