@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -166,7 +166,7 @@ describe("the sender, as a process", { timeout: 60_000 }, () => {
       senderFault: true,
       random: () => (draws++ === 6 ? 0 : 1)
     })
-    const result = await runApp("sender", ["--file", path], env)
+    const result = await runApp("sender", ["--file", path], env).finally(() => rmSync(path, { force: true }))
     server.clearFaults()
     expect(result.code).toBe(1)
     expect(result.stderr).toContain("failed line 7: InvalidMessageContents: injected fault")
@@ -194,19 +194,15 @@ describe("the sender with a large file", () => {
       SQS_ENDPOINT: server.endpoint,
       NODE_OPTIONS: "--max-old-space-size=64"
     })
-    let peakKiB = 0
-    const sample = setInterval(() => {
-      const status = readFileSync(`/proc/${running.child.pid}/status`, "utf8")
-      peakKiB = Math.max(peakKiB, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0))
-    }, 25)
-    const code = await running.exited
-    clearInterval(sample)
-    expect(code, running.stderr.join("\n")).toBe(0)
-    const summary = JSON.parse(running.stdout[0]!)
-    expect(summary).toMatchObject({ sent: 25_000, failed: 0 })
-    expect(server.inspect("BackgroundCheckApp")?.ready).toBe(25_000)
-    console.log(
-      `sender: 25,000 lines (50 MiB), peak RSS ${(peakKiB / 1024).toFixed(0)} MiB, ${summary.messagesPerSecond} messages/s`
-    )
-  }, 120_000)
+    try {
+      const code = await running.exited
+      expect(code, running.stderr.join("\n")).toBe(0)
+      expect(JSON.parse(running.stdout[0]!)).toMatchObject({ sent: 25_000, failed: 0 })
+      expect(server.inspect("BackgroundCheckApp")?.ready).toBe(25_000)
+    } finally {
+      rmSync(path, { force: true })
+    }
+    // Its resident memory is measured by the benchmark (`./dev bench`, the sender app streaming
+    // 1,000,000 lines), not here.
+  }, 60_000)
 })
