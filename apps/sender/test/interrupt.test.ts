@@ -5,7 +5,7 @@
  * in flight at once. The messages in the queue are checked against what it reports, line by line.
  */
 import { spawnSync } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type AppProcess, runApp, spawnApp } from "@bgcheck/app-kit/testing"
@@ -16,10 +16,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 
 const QUEUE = "BackgroundCheckApp"
 
+/** The input files of this run, removed after it. */
+const workDir = mkdtempSync(join(tmpdir(), "sender-interrupt-"))
+afterAll(() => rmSync(workDir, { recursive: true, force: true }))
+
 /** 6,000 lines `job N` (N its line number), every 500th line empty: lines are not messages. */
 const writeJobs = (name: string) => {
   const lines = Array.from({ length: 6000 }, (_, i) => ((i + 1) % 500 === 0 ? "" : `job ${i + 1}`))
-  const path = join(tmpdir(), `sender-${name}-${process.pid}.txt`)
+  const path = join(workDir, `${name}.txt`)
   writeFileSync(path, `${lines.join("\n")}\n`)
   return { path, lines, messages: lines.filter((line) => line !== "").length }
 }
@@ -114,7 +118,7 @@ describe("the sender stopped by a signal, as a process", { timeout: 50_000 }, ()
     expect(sorted(await receiveAll(server.endpoint))).toEqual(jobsOf(lines, 1, through))
 
     // Resuming as the hint says sends the rest: every line once, none missing.
-    const rest = join(tmpdir(), `sender-sigint-rest-${process.pid}.txt`)
+    const rest = join(workDir, "sigint-rest.txt")
     writeFileSync(rest, tailFrom(path, through + 1))
     const resumed = await runApp("sender", ["--file", rest, "--output", "json"], env)
     expect(resumed.code, resumed.stderr.join("\n")).toBe(0)
