@@ -1,5 +1,5 @@
 /**
- * Where SQS calls go, decided once: the only module that reads the environment.
+ * Where SQS calls go, decided once: the one module of queue-core that reads the environment.
  *
  * 1. An explicit endpoint wins: the option (a `--endpoint` flag), then `SQS_ENDPOINT`, then the
  *    SDK's own `AWS_ENDPOINT_URL_SQS` and `AWS_ENDPOINT_URL`. It is always handed to the SDK
