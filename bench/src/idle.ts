@@ -3,8 +3,9 @@
  * counted per consumer), all at once; receives a minute counted from each one's first request.
  */
 import { spawn } from "node:child_process"
+import { APP_ENV, APP_NODE_FLAGS } from "@bgcheck/app-kit/app-settings"
 import { rssMiBOf } from "./machine.ts"
-import { APP_ENV, APP_NODE_FLAGS, type Contender } from "./scenarios.ts"
+import type { Contender } from "./scenarios.ts"
 import { startLocalSqs } from "./server/control.ts"
 
 export interface IdleResult {

@@ -2,7 +2,7 @@
  * The matrix: each scenario, its contenders at their common and best settings, and its counts in
  * the full and the quick mode. Environment variables are read in `config.ts`.
  */
-import { readFileSync } from "node:fs"
+import { APP_ENV, APP_NODE_FLAGS, APP_SETTINGS_TEXT } from "@bgcheck/app-kit/app-settings"
 
 export type Role = "queue-core" | "peer" | "ceiling"
 
@@ -152,26 +152,6 @@ export const QUICK: Counts = {
   repetitions: 1
 }
 
-/**
- * The memory settings the apps start with (`scripts/app-node-flags` and `scripts/app-env`, see
- * `scripts/start-app.sh`): a small young generation and an old one grown by half instead of V8's
- * default factor, so that a steady flow of short-lived objects does not grow the process;
- * WebAssembly compiled by Liftoff alone; at most 2 malloc arenas.
- */
-export const APP_NODE_FLAGS: ReadonlyArray<string> = readFileSync(
-  new URL("../../scripts/app-node-flags", import.meta.url),
-  "utf8"
-)
-  .trim()
-  .split(/\s+/)
-
-export const APP_ENV: Readonly<Record<string, string>> = Object.fromEntries(
-  readFileSync(new URL("../../scripts/app-env", import.meta.url), "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => line.split("=", 2))
-)
-
 export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
   const common = { capSeconds: counts.capSeconds, repetitions: counts.repetitions }
   const drainers = [
@@ -303,7 +283,7 @@ export const scenarios = (counts: Counts): ReadonlyArray<Scenario> => {
     },
     {
       id: "memory-app-flags",
-      title: `memory: the same, every contender started with the apps' memory settings (${[...Object.entries(APP_ENV).map(([name, value]) => `${name}=${value}`), ...APP_NODE_FLAGS].join(" ")})`,
+      title: `memory: the same, every contender started with the apps' memory settings (${APP_SETTINGS_TEXT})`,
       kind: "drain",
       latencyMs: 0,
       count: counts.memory,

@@ -1,14 +1,14 @@
 /**
  * The sender app streaming a file (`sender --file`, one message a line): its peak resident
  * memory, which the README promises does not grow with the count. The app's bundle runs with the
- * apps' memory settings, as `pnpm --filter sender start` starts it, against a local SQS of its own.
+ * apps' memory settings, as `./dev --filter sender start` starts it, against a local SQS of its own.
  */
 import { spawn } from "node:child_process"
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { finished } from "node:stream/promises"
-import { APP_ENV, APP_NODE_FLAGS } from "./scenarios.ts"
+import { APP_ENV, APP_NODE_FLAGS } from "@bgcheck/app-kit/app-settings"
 import { startLocalSqs } from "./server/control.ts"
 
 export interface SenderAppResult {

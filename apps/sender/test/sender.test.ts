@@ -99,7 +99,7 @@ describe("messages from flags", () => {
 
 // Each test starts the app as a process (two for the local SQS check): on a CI machine busy with
 // the whole suite, a start can take several seconds.
-describe("the sender, as a process", { timeout: 60_000 }, () => {
+describe("the sender, as a process", { timeout: 30_000 }, () => {
   let server: LocalSqsServer
   let env: Record<string, string>
   beforeAll(async () => {
@@ -204,5 +204,5 @@ describe("the sender with a large file", () => {
     }
     // Its resident memory is measured by the benchmark (`./dev bench`, the sender app streaming
     // 1,000,000 lines), not here.
-  }, 60_000)
+  }, 30_000)
 })

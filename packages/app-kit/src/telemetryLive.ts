@@ -1,10 +1,8 @@
 /**
- * OpenTelemetry export (loaded by telemetry.ts when an endpoint is set), the standard way: when `OTEL_EXPORTER_OTLP_ENDPOINT` (or a
- * signal's own `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT`) is set, traces, metrics and logs go there
- * over OTLP/HTTP (JSON), with `OTEL_SERVICE_NAME` (default: the app's name),
+ * OpenTelemetry export, loaded by telemetry.ts once an endpoint is set: traces, metrics and logs
+ * go over OTLP/HTTP (JSON), with `OTEL_SERVICE_NAME` (default: the app's name),
  * `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_EXPORTER_OTLP_HEADERS` and the other `OTEL_*` settings read by
- * Effect's own `Otlp` module. Nothing is exported when they are not set, and `OTEL_SDK_DISABLED`
- * turns it all off. What is buffered is flushed when the app stops.
+ * Effect's own `Otlp` module. What is buffered is flushed when the app stops.
  *
  * A collector that cannot be reached, answers with an error or does not answer is reported once,
  * in one warning line. Each export request gets 10 s; Effect retries a failed one, and after

@@ -3,11 +3,11 @@
  * way to run an app as a real process and talk to it.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { BACKGROUND_CHECK_QUEUES, type LocalSqsServer, start } from "@bgcheck/local-sqs"
 import { type Producer, QueueServices, type Queues, type SqsClient } from "@bgcheck/queue-core"
 import { Context, Effect, Layer, References, Schedule } from "effect"
+import { APP_ENV, APP_NODE_FLAGS } from "./appSettings.ts"
 
 export class LocalSqs extends Context.Service<LocalSqs, LocalSqsServer>()("test/LocalSqs") {
   static readonly layer = Layer.effect(
@@ -46,19 +46,6 @@ export interface AppProcess {
   /** Resolves with the exit code. */
   readonly exited: Promise<number | null>
 }
-
-/** The Node flags the apps start with (`scripts/app-node-flags`, read by `scripts/start-app.sh`). */
-const APP_NODE_FLAGS = readFileSync(new URL("../../../scripts/app-node-flags", import.meta.url), "utf8")
-  .trim()
-  .split(/\s+/)
-
-/** The environment the apps start with (`scripts/app-env`, `NAME=value` lines). */
-const APP_ENV = Object.fromEntries(
-  readFileSync(new URL("../../../scripts/app-env", import.meta.url), "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => line.split("=", 2))
-)
 
 /** A preload that makes the app print `local-sqs loaded` on stderr at exit if it loaded the embedded local SQS. */
 export const REPORT_LOCAL_SQS_LOAD = fileURLToPath(new URL("./reportLocalSqsLoad.ts", import.meta.url))

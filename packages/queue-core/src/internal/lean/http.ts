@@ -1,9 +1,8 @@
 /**
  * HTTP for the lean transport: one undici `Pool` (keep-alive connections) per origin for the
- * scope's lifetime, loaded from its own module, and each request
- * dispatched on it with a handler of our own, its cheapest path: no promise, no abort signal and
- * no body stream per request (about a third less CPU per request than `Agent.request` with a
- * signal, measured).
+ * scope's lifetime, and each request dispatched on it with a handler of our own, its cheapest
+ * path: no promise, no abort signal and no body stream per request (about a third less CPU per
+ * request than `Agent.request` with a signal, measured).
  *
  * Each request carries its deadline as undici's `headersTimeout` and `bodyTimeout`, which run on
  * undici's shared coarse timers (deadlines over a second fire up to about a second late) instead
